@@ -1,0 +1,114 @@
+"""The one place a request enters webkit and a response leaves it.
+
+:func:`handle` runs a handler the same way for ``wsgify`` and for the
+dispatcher: oversized bodies are refused unread, HTTP exceptions become
+answers, anything else becomes a generic 500 (the traceback goes to the
+``webkit`` logger, never into the body), and response headers holding
+CR, LF or NUL never reach the server.
+"""
+import logging
+import re
+
+from webob import Response, exc
+
+log = logging.getLogger('webkit')
+
+_UNSAFE_HEADER = re.compile(r'[\r\n\0]')
+
+_ERROR_PAGE = (b'<!DOCTYPE html>\n<html><head><title>500 Internal Server Error'
+               b'</title></head><body><h1>500 Internal Server Error</h1>'
+               b'<p>The server could not complete the request.</p></body></html>\n')
+
+
+class UnsafeHeaderError(ValueError):
+    """A response header name or value holds CR, LF or NUL."""
+
+    def __init__(self, name, value):
+        super().__init__(name, value)
+        self.name = name
+        self.value = value
+
+    def __str__(self):
+        return f'response header {self.name!r} has a CR, LF or NUL: {self.value!r}'
+
+
+def internal_error():
+    """A fresh generic 500 response that tells the client nothing."""
+    return Response(_ERROR_PAGE, status=500, content_type='text/html')
+
+
+def normalize(req, result):
+    """Turn what a handler returned into a WSGI application.
+
+    ``None`` means ``req.response``; ``str`` and ``bytes`` become its
+    body; anything else must already be a WSGI application.
+    """
+    if result is None:
+        return req.response
+    if isinstance(result, str):
+        resp = req.response
+        resp.text = result
+        return resp
+    if isinstance(result, bytes):
+        resp = req.response
+        resp.body = result
+        return resp
+    if callable(result):
+        return result
+    raise TypeError(f'a handler must return a Response, a WSGI application, '
+                    f'str, bytes or None, not {type(result).__name__} '
+                    f'({result!r:.60})')
+
+
+def _check_headers(headers):
+    for name, value in headers:
+        if _UNSAFE_HEADER.search(value) or _UNSAFE_HEADER.search(name):
+            raise UnsafeHeaderError(name, value)
+
+
+class _CheckedStartResponse:
+    """Checks the headers of applications webkit did not build itself."""
+
+    __slots__ = ('start_response',)
+
+    def __init__(self, start_response):
+        self.start_response = start_response
+
+    def __call__(self, status, headers, exc_info=None):
+        _check_headers(headers)
+        return self.start_response(status, headers, exc_info)
+
+
+def _body_too_large(environ, limit):
+    length = environ.get('CONTENT_LENGTH')
+    if not length:
+        return None
+    try:
+        size = int(length)
+    except ValueError:
+        return exc.HTTPBadRequest('invalid Content-Length')
+    if size > limit:
+        return exc.HTTPRequestEntityTooLarge(f'the body may be at most {limit} bytes')
+    return None
+
+
+def handle(environ, start_response, RequestClass, handler):
+    """Build a request, run ``handler(req)`` and answer, safely."""
+    refusal = _body_too_large(environ, RequestClass.max_body_size)
+    if refusal is not None:
+        return refusal(environ, start_response)
+    req = RequestClass(environ)
+    if 'response' not in dir(RequestClass):
+        req.response = req.ResponseClass()  # a plain WebOb request class
+    try:
+        app = normalize(req, handler(req))
+        if isinstance(app, Response):
+            _check_headers(app.headerlist)
+            return app(environ, start_response)
+        return app(environ, _CheckedStartResponse(start_response))
+    except exc.HTTPException as http_error:
+        return http_error(environ, start_response)
+    except Exception:
+        log.exception('error handling %s %s', environ.get('REQUEST_METHOD'),
+                      environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', ''))
+        return internal_error()(environ, start_response)

@@ -1,0 +1,461 @@
+"""The class dispatcher: a Routes ``Mapper`` with HTTP done right.
+
+Put a :class:`Dispatcher` on an application class, connect routes to
+its methods, and instances become WSGI applications::
+
+    >>> from webkit import Dispatcher
+    >>> class Hello:
+    ...     routes = Dispatcher()
+    ...     routes.connect('index', '/', 'index')
+    ...     routes.connect('greet', '/greet/{name}', 'greet')
+    ...
+    ...     def __init__(self, greeting='Hello'):
+    ...         self.greeting = greeting        # a configured application
+    ...
+    ...     def index(self, req):
+    ...         return f'Try {req.link("greet", name="Ada Lovelace")}'
+    ...
+    ...     def greet(self, req, name):
+    ...         return f'{self.greeting}, {name}!'
+    ...
+    ...     __call__ = routes                   # instances are WSGI apps
+    >>> from webtest import TestApp
+    >>> app = TestApp(Hello('Bonjour'))
+    >>> app.get('/').text
+    'Try /greet/Ada%20Lovelace'
+    >>> app.get('/greet/Ada%20Lovelace').text
+    'Bonjour, Ada Lovelace!'
+    >>> print(Hello.routes)
+    name   methods   path           target
+    index  GET,HEAD  /              Hello.index
+    greet  GET,HEAD  /greet/{name}  Hello.greet
+
+A target is the name of a method of the class, a view function
+``f(req, **urlvars)``, or a :class:`webkit.Controller` subclass.
+"""
+import inspect
+from urllib.parse import quote, urlencode
+
+from routes import Mapper
+
+from . import _wsgi
+from .controller import Controller
+from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
+                  URLGenerationError)
+from .request import Request
+
+__all__ = ['Dispatcher']
+
+_METHOD_ORDER = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
+# RFC 3986 pchar: what may stand unescaped inside one path segment.
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+
+
+def _sort_methods(methods):
+    known = [m for m in _METHOD_ORDER if m in methods]
+    return known + sorted(m for m in methods if m not in _METHOD_ORDER)
+
+
+def _first_segment(routelist):
+    """The literal first path segment of a route, or None if it varies."""
+    first = routelist[0] if isinstance(routelist[0], str) else ''
+    rest = first[1:]
+    if '/' in rest:
+        return rest.partition('/')[0]
+    if len(routelist) == 1:
+        return rest
+    return None
+
+
+class Route:
+    """One connected route: its name, path, methods and target."""
+
+    def __init__(self, name, path, methods, target, kind, mapped, order):
+        self.name = name
+        self.path = path
+        self.methods = methods
+        self.target = target
+        self.kind = kind            # 'method', 'view' or 'controller'
+        self.mapped = mapped        # the routes.Route underneath
+        self.order = order
+        self.owner = None           # the application class, for method targets
+        self.variables = [part['name'] for part in mapped.routelist
+                          if isinstance(part, dict)]
+        self.segment = _first_segment(mapped.routelist)
+
+    @property
+    def target_name(self):
+        if self.kind == 'method':
+            owner = self.owner.__qualname__ if self.owner else '?'
+            return f'{owner}.{self.target}'
+        name = getattr(self.target, '__qualname__', None) or repr(self.target)
+        action = self.mapped.defaults.get('action')
+        return f'{name}.{action}' if self.kind == 'controller' and action else name
+
+    def __repr__(self):
+        methods = ','.join(m for m in _sort_methods(self.methods) if m != 'HEAD')
+        return f'<Route {self.name!r} {methods} {self.path} -> {self.target_name}>'
+
+    def generate(self, params):
+        """The path of this route for ``params``; extras become a query."""
+        defaults = self.mapped.defaults
+        out = []
+        for part in self.mapped.routelist:
+            if isinstance(part, str):
+                out.append(quote(part, safe='/' + _SEGMENT_SAFE))
+                continue
+            var = part['name']
+            value = params.get(var, defaults.get(var))
+            if value is None:
+                if part['type'] == '.':
+                    continue
+                raise URLGenerationError(self.name, params, f'missing {var!r}')
+            text = str(value)
+            self._check_value(var, text, part['type'], params)
+            safe = _SEGMENT_SAFE + ('/' if part['type'] == '*' else '')
+            out.append(('.' if part['type'] == '.' else '') + quote(text, safe=safe))
+        query = []
+        for key, value in params.items():
+            if key in self.variables or value is None:
+                continue
+            if key in defaults:
+                if str(value) != str(defaults[key]):
+                    raise URLGenerationError(self.name, params,
+                                             f'{key} is fixed to {defaults[key]!r}')
+                continue
+            query.append((key, value))
+        path = ''.join(out)
+        return f'{path}?{urlencode(query, doseq=True)}' if query else path
+
+    def _check_value(self, var, text, kind, params):
+        if not text:
+            raise URLGenerationError(self.name, params, f'{var} is empty')
+        if '/' in text and kind != '*':
+            raise URLGenerationError(self.name, params, f'{var} may not contain "/"')
+        requirement = self.mapped.req_regs.get(var)
+        if requirement is not None and not requirement.match(text):
+            raise URLGenerationError(
+                self.name, params,
+                f'{var}={text!r} does not match {self.mapped.reqs[var]!r}')
+
+
+class Dispatcher:
+    """Routes requests to methods, view functions or controllers.
+
+    - ``connect(name, path, target, methods=('GET',), **defaults)`` adds
+      a route in the Routes syntax (``/view/{item}``, ``{id:\\d+}``);
+    - ``match(path, method)`` is the pure part: the route and its
+      variables, or :class:`~webkit.exc.HTTPRouteNotFound` /
+      :class:`~webkit.exc.HTTPMethodNotAllowed` (with ``Allow``);
+    - ``url(name, **params)`` builds a path, checking the name and
+      the arguments (Routes would return the bare name instead);
+    - each request gets ``req.urlvars`` and ``req.link(name, **params)``,
+      which prefixes ``SCRIPT_NAME`` and, given ``qualified=True``,
+      ``base_url`` (or else the request's own host).
+
+    HEAD is served by GET routes without a body, OPTIONS answers with
+    ``Allow``, and configuration errors raise when the route is
+    connected or the class is defined, never on a request.
+    """
+
+    RequestClass = Request
+
+    def __init__(self, *, RequestClass=None, base_url=None):
+        self.mapper = Mapper(explicit=True, register=False)
+        self.mapper.minimization = False
+        if RequestClass is not None:
+            self.RequestClass = RequestClass
+        self.base_url = base_url.rstrip('/') if base_url else None
+        self.owner = None
+        self.routes = []
+        self._by_name = {}
+        self._index = None
+        self._wild = []
+
+    # -- configuration -------------------------------------------------
+
+    def connect(self, name, path, target=None, *, methods=('GET',),
+                controller=None, view=None, requirements=None, **defaults):
+        """Add a route and return it; see the class docstring."""
+        target = self._one_target(name, target, controller, view)
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError(f'route {name!r}', 'a route needs a name')
+        if name in self._by_name:
+            raise ConfigurationError(f'route {name!r}', 'this name is already used')
+        if not isinstance(path, str) or not path.startswith('/'):
+            raise ConfigurationError(f'route {name!r}',
+                                     f'the path must start with "/" (you gave {path!r})')
+        if 'method' in defaults:
+            raise ConfigurationError(
+                f'route {name!r}', "'method' is reserved by Routes; pass the "
+                "method name as the target: connect(name, path, 'view')")
+        kind = self._kind_of(name, target)
+        methods = self._methods(name, methods)
+        self.mapper.connect(name, path, requirements=requirements or {}, **defaults)
+        mapped = self.mapper.matchlist[-1]
+        route = Route(name, path, methods, target, kind, mapped, len(self.routes))
+        route.owner = self.owner
+        self._check_variables(route, requirements or {})
+        self.routes.append(route)
+        self._by_name[name] = route
+        self._index = None
+        if self.owner is not None:
+            self._check_target(route)
+        return route
+
+    def _one_target(self, name, *candidates):
+        given = [c for c in candidates if c is not None]
+        if len(given) != 1:
+            raise ConfigurationError(f'route {name!r}', 'give exactly one target '
+                                     '(a method name, a view function or controller=)')
+        return given[0]
+
+    def _kind_of(self, name, target):
+        if isinstance(target, str):
+            if not target.isidentifier() or target.startswith('_'):
+                raise ConfigurationError(f'route {name!r}', f'{target!r} is not '
+                                         'a public method name')
+            return 'method'
+        if isinstance(target, type) and issubclass(target, Controller):
+            return 'controller'
+        if callable(target):
+            return 'view'
+        raise ConfigurationError(f'route {name!r}', f'the target must be a method '
+                                 f'name, a function or a Controller, not {target!r}')
+
+    def _methods(self, name, methods):
+        if isinstance(methods, str):
+            methods = (methods,)
+        methods = {m.upper() for m in methods}
+        if not methods or not all(m.isalpha() for m in methods):
+            raise ConfigurationError(f'route {name!r}',
+                                     f'invalid HTTP methods {sorted(methods)!r}')
+        if 'GET' in methods:
+            methods.add('HEAD')
+        return frozenset(methods)
+
+    def _check_variables(self, route, requirements):
+        if len(set(route.variables)) != len(route.variables):
+            raise ConfigurationError(f'route {route.name!r}',
+                                     f'a variable repeats in {route.path!r}')
+        unknown = set(requirements) - set(route.variables)
+        if unknown:
+            raise ConfigurationError(f'route {route.name!r}', f'requirements for '
+                                     f'variables not in the path: {sorted(unknown)}')
+
+    def __set_name__(self, owner, attr_name):
+        # Called once the class body has run, so every method exists now.
+        self.owner = owner
+        for route in self.routes:
+            route.owner = owner
+            self._check_target(route)
+
+    def _check_target(self, route):
+        if route.kind == 'method':
+            if self.owner is None:
+                raise ConfigurationError(
+                    f'route {route.name!r}', f'the target {route.target!r} names a '
+                    'method, but this Dispatcher is not a class attribute')
+            func = inspect.getattr_static(self.owner, route.target, None)
+            if func is None or not callable(func):
+                raise ConfigurationError(f'route {route.name!r}',
+                                         f'{self.owner.__qualname__} has no method '
+                                         f'{route.target!r}')
+            _check_signature(route, func, skip=2)
+        elif route.kind == 'view':
+            _check_signature(route, route.target, skip=1)
+        else:
+            action = route.mapped.defaults.get('action')
+            if action is not None or 'action' not in route.variables:
+                route.target.check_action(route.name, action or 'index',
+                                          set(route.variables) | set(route.mapped.defaults))
+
+    def _prepare(self):
+        """Index the routes by their first path segment (done once)."""
+        for route in self.routes:
+            self._check_target(route)
+        self.mapper.create_regs([])
+        wild = [r for r in self.routes if r.segment is None]
+        index = {}
+        for route in self.routes:
+            if route.segment is not None:
+                index.setdefault(route.segment, []).append(route)
+        self._index = {segment: sorted(routes + wild, key=lambda r: r.order)
+                       for segment, routes in index.items()}
+        self._wild = wild
+        return self._index
+
+    # -- matching --------------------------------------------------------
+
+    def match(self, path, method):
+        """Return ``(route, urlvars)`` for a decoded ``path`` and ``method``.
+
+        Raises :class:`~webkit.exc.HTTPRouteNotFound` when no route has
+        this path and :class:`~webkit.exc.HTTPMethodNotAllowed` when
+        routes have it for other methods only.
+        """
+        index = self._index if self._index is not None else self._prepare()
+        candidates = index.get(path[1:].partition('/')[0], self._wild)
+        allowed = None
+        for route in candidates:
+            urlvars = route.mapped.match(path)
+            if urlvars is False:
+                continue
+            if method in route.methods:
+                return route, urlvars
+            allowed = route.methods if allowed is None else allowed | route.methods
+        if allowed is None:
+            raise HTTPRouteNotFound(path, method)
+        raise HTTPMethodNotAllowed(path, method, _sort_methods(allowed | {'OPTIONS'}))
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return _BoundDispatcher(self, instance)
+
+    def __call__(self, environ, start_response):
+        """Serve as a WSGI application (for view functions and controllers)."""
+        return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
+
+    def _handle(self, req, app=None):
+        try:
+            route, urlvars = self.match(req.path_info, req.method)
+        except HTTPMethodNotAllowed as refusal:
+            if req.method != 'OPTIONS':
+                raise
+            resp = req.response
+            resp.status = 200
+            resp.allow = refusal.allowed
+            resp.content_length = 0
+            return resp
+        req.urlvars = urlvars
+        req.link = _Link(self, req)
+        if route.kind == 'method':
+            return _call_method(app, route.target, req, urlvars)
+        if route.kind == 'view':
+            return route.target(req, **urlvars)
+        return route.target(req, app if app is not None else self)()
+
+    # -- URL generation --------------------------------------------------
+
+    def url(self, name, /, **params):
+        """The path (without ``SCRIPT_NAME``) of route ``name`` for ``params``.
+
+        >>> from webkit import Dispatcher
+        >>> routes = Dispatcher()
+        >>> def page(req, title): pass
+        >>> _ = routes.connect('page', '/wiki/{title}', page)
+        >>> routes.url('page', title='Café', rev=3)
+        '/wiki/Caf%C3%A9?rev=3'
+        >>> routes.url('pages')
+        Traceback (most recent call last):
+        ...
+        webkit.exc.URLGenerationError: cannot build a URL for route 'pages' from {}: no route named 'pages'; known: page
+        """
+        route = self._by_name.get(name)
+        if route is None:
+            known = ', '.join(sorted(self._by_name)) or 'none'
+            raise URLGenerationError(name, params,
+                                     f'no route named {name!r}; known: {known}')
+        return route.generate(params)
+
+    # -- description -----------------------------------------------------
+
+    def __repr__(self):
+        owner = f' on {self.owner.__qualname__}' if self.owner else ''
+        return f'<Dispatcher{owner} with {len(self.routes)} routes>'
+
+    def __str__(self):
+        rows = [('name', 'methods', 'path', 'target')]
+        rows += [(r.name, ','.join(_sort_methods(r.methods)), r.path, r.target_name)
+                 for r in self.routes]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        return '\n'.join('  '.join(cell.ljust(width) for cell, width in zip(row, widths))
+                         + '  ' + row[3] for row in rows)
+
+
+def _check_signature(route, func, skip):
+    """Make sure ``func`` accepts exactly what the route will pass."""
+    bound_args = ()
+    if hasattr(func, 'wsgi_app') and hasattr(func, 'args'):
+        bound_args = func.args  # a wsgify: its bound args follow ``req``
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):  # a callable without a signature: trust it
+        return
+    params = params[skip + len(bound_args):]
+    passed = set(route.variables) | set(route.mapped.defaults)
+    named = {p.name for p in params
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    unknown = passed - named if not takes_any else set()
+    missing = {p.name for p in params if p.default is p.empty and p.name in named} - passed
+    if unknown or missing:
+        raise ConfigurationError(
+            f'route {route.name!r}',
+            f'{route.target_name} does not fit the route variables {sorted(passed)}'
+            + (f'; it does not accept {sorted(unknown)}' if unknown else '')
+            + (f'; it needs {sorted(missing)}' if missing else ''))
+
+
+def _call_method(app, name, req, urlvars):
+    # Look the method up on the class: a wsgify-decorated method is then
+    # called directly instead of being re-bound on every request.
+    attr = getattr(type(app), name)
+    func = getattr(attr, 'func', None)
+    if func is not None and hasattr(attr, 'wsgi_app'):
+        return func(app, req, *attr.args, **{**attr.kwargs, **urlvars})
+    return attr(app, req, **urlvars)
+
+
+class _BoundDispatcher:
+    """A dispatcher seen through an application instance: a WSGI app."""
+
+    __slots__ = ('dispatcher', 'app')
+
+    def __init__(self, dispatcher, app):
+        self.dispatcher = dispatcher
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        dispatcher = self.dispatcher
+        return _wsgi.handle(environ, start_response, dispatcher.RequestClass,
+                            self._handle)
+
+    def _handle(self, req):
+        return self.dispatcher._handle(req, self.app)
+
+    def __getattr__(self, name):
+        return getattr(self.dispatcher, name)
+
+    def __repr__(self):
+        return f'<Dispatcher bound to a {type(self.app).__qualname__}>'
+
+    def __str__(self):
+        return str(self.dispatcher)
+
+
+class _Link:
+    """``req.link``: URL generation for one request."""
+
+    __slots__ = ('dispatcher', 'req', '_prefix')
+
+    def __init__(self, dispatcher, req):
+        self.dispatcher = dispatcher
+        self.req = req
+        self._prefix = None
+
+    def __call__(self, name, /, *, qualified=False, anchor=None, **params):
+        """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
+        if self._prefix is None:
+            script_name = self.req.environ.get('SCRIPT_NAME', '')
+            self._prefix = quote(script_name.encode('latin-1'), safe='/' + _SEGMENT_SAFE)
+        url = self._prefix + self.dispatcher.url(name, **params)
+        if qualified:
+            url = (self.dispatcher.base_url or self.req.host_url) + url
+        if anchor is not None:
+            url += '#' + quote(str(anchor), safe=_SEGMENT_SAFE + '/?')
+        return url
+
+    def __repr__(self):
+        return f'<link for {self.req.method} {self.req.path_qs!r}>'
