@@ -112,7 +112,8 @@ class Route:
                 raise URLGenerationError(self.name, params, f'missing {var!r}')
             text = str(value)
             self._check_value(var, text, part['type'], params)
-            safe = _SEGMENT_SAFE + ('/' if part['type'] == '*' else '')
+            keeps_slash = part['type'] == '*' or var in self.mapped.req_regs
+            safe = _SEGMENT_SAFE + ('/' if keeps_slash else '')
             out.append(('.' if part['type'] == '.' else '') + quote(text, safe=safe))
         query = []
         for key, value in params.items():
@@ -128,15 +129,17 @@ class Route:
         return f'{path}?{urlencode(query, doseq=True)}' if query else path
 
     def _check_value(self, var, text, kind, params):
-        if not text:
-            raise URLGenerationError(self.name, params, f'{var} is empty')
-        if '/' in text and kind != '*':
-            raise URLGenerationError(self.name, params, f'{var} may not contain "/"')
         requirement = self.mapped.req_regs.get(var)
-        if requirement is not None and not requirement.match(text):
-            raise URLGenerationError(
-                self.name, params,
-                f'{var}={text!r} does not match {self.mapped.reqs[var]!r}')
+        if requirement is not None:
+            # An explicit requirement decides, e.g. {path:.*} may hold "/".
+            if not requirement.match(text):
+                raise URLGenerationError(
+                    self.name, params,
+                    f'{var}={text!r} does not match {self.mapped.reqs[var]!r}')
+        elif not text:
+            raise URLGenerationError(self.name, params, f'{var} is empty')
+        elif '/' in text and kind != '*':
+            raise URLGenerationError(self.name, params, f'{var} may not contain "/"')
 
 
 class Dispatcher:
@@ -177,6 +180,10 @@ class Dispatcher:
     def connect(self, name, path, target=None, *, methods=('GET',),
                 controller=None, view=None, requirements=None, **defaults):
         """Add a route and return it; see the class docstring."""
+        if 'method' in defaults:
+            raise ConfigurationError(
+                f'route {name!r}', "'method' is reserved by Routes; pass the "
+                "method name as the target: connect(name, path, 'view')")
         target = self._one_target(name, target, controller, view)
         if not isinstance(name, str) or not name:
             raise ConfigurationError(f'route {name!r}', 'a route needs a name')
@@ -185,10 +192,6 @@ class Dispatcher:
         if not isinstance(path, str) or not path.startswith('/'):
             raise ConfigurationError(f'route {name!r}',
                                      f'the path must start with "/" (you gave {path!r})')
-        if 'method' in defaults:
-            raise ConfigurationError(
-                f'route {name!r}', "'method' is reserved by Routes; pass the "
-                "method name as the target: connect(name, path, 'view')")
         kind = self._kind_of(name, target)
         methods = self._methods(name, methods)
         self.mapper.connect(name, path, requirements=requirements or {}, **defaults)
@@ -199,8 +202,8 @@ class Dispatcher:
         self.routes.append(route)
         self._by_name[name] = route
         self._index = None
-        if self.owner is not None:
-            self._check_target(route)
+        if kind != 'method' or self.owner is not None:
+            self._check_target(route)  # a method is checked once its class exists
         return route
 
     def _one_target(self, name, *candidates):
@@ -315,6 +318,8 @@ class Dispatcher:
 
     def __call__(self, environ, start_response):
         """Serve as a WSGI application (for view functions and controllers)."""
+        if self._index is None:
+            self._prepare()  # configuration errors surface here, not as a 500
         return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
 
     def _handle(self, req, app=None):
@@ -419,6 +424,8 @@ class _BoundDispatcher:
 
     def __call__(self, environ, start_response):
         dispatcher = self.dispatcher
+        if dispatcher._index is None:
+            dispatcher._prepare()
         return _wsgi.handle(environ, start_response, dispatcher.RequestClass,
                             self._handle)
 

@@ -1,0 +1,1 @@
+"""The smallest webkit application: the README's example."""

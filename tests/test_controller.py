@@ -1,0 +1,189 @@
+"""Controllers: action lookup, the private-action guard, signatures, hooks."""
+import pytest
+from webob import exc
+from webtest import TestApp
+
+from webkit import ConfigurationError, Controller, Dispatcher
+
+
+class Base(Controller):
+    def shared(self):
+        return 'shared action'
+
+
+class Items(Base):
+    label = 'an attribute, not an action'
+
+    def __init__(self, req, app=None):
+        super().__init__(req, app)
+        self.calls = app.calls
+
+    def index(self):
+        self.calls.append('index')
+        return 'all items'
+
+    def view(self, item):
+        self.calls.append(('view', item))
+        return f'item {item} (see {self.link("items")})'
+
+    def _private(self):
+        self.calls.append('_private')
+        return 'private'
+
+    def __secret__(self):
+        self.calls.append('__secret__')
+        return 'dunder'
+
+
+class Shop:
+    routes = Dispatcher()
+    routes.connect('items', '/items', Items)
+    routes.connect('item', '/items/view/{item}', Items, action='view')
+    routes.connect('ctl', '/ctl/{action}', Items)
+    routes.connect('ctl_id', '/ctl/{action}/{id}', Items)
+
+    def __init__(self):
+        self.calls = []
+
+    __call__ = routes
+
+
+@pytest.fixture
+def shop():
+    return Shop()
+
+
+@pytest.fixture
+def app(shop):
+    return TestApp(shop)
+
+
+def test_controller_default_action_is_index(app, shop):
+    assert app.get('/items').text == 'all items'
+    assert shop.calls == ['index']
+
+
+def test_controller_fixed_action_gets_url_variables(app):
+    assert app.get('/items/view/7').text == 'item 7 (see /items)'
+
+
+def test_controller_action_from_url(app):
+    assert app.get('/ctl/index').text == 'all items'
+    assert app.get('/ctl/shared').text == 'shared action'
+
+
+@pytest.mark.parametrize('action', [
+    '_private', '__secret__', '__init__', '__call__', '__before__', '__after__',
+    '__class__', '__dict__', 'label', 'check_action', 'special_vars', 'req',
+    'link', 'app', 'calls', 'mro', 'nothere', '-index', 'index.json',
+])
+def test_controller_unreachable_names_are_404_with_no_side_effect(app, shop, action):
+    app.get(f'/ctl/{action}', status=404)
+    assert shop.calls == []
+
+
+def test_controller_variable_the_action_does_not_take_is_404(app, shop):
+    app.get('/ctl/index/123', status=404)
+    assert shop.calls == []
+
+
+def test_controller_missing_required_variable_is_404(app, shop):
+    app.get('/ctl/view', status=404)
+    assert shop.calls == []
+
+
+def test_controller_before_can_answer_instead_of_action():
+    class Guarded(Controller):
+        def __before__(self):
+            if 'key' not in self.req.GET:
+                return exc.HTTPForbidden()
+
+        def index(self):
+            return 'opened'
+
+    routes = Dispatcher()
+    routes.connect('g', '/', Guarded)
+    app = TestApp(routes)
+    app.get('/', status=403)
+    assert app.get('/?key=1').text == 'opened'
+
+
+def test_controller_after_sees_and_replaces_result():
+    class Wrapped(Controller):
+        def __after__(self, result):
+            return f'[{result}]'
+
+        def index(self):
+            return 'body'
+
+    routes = Dispatcher()
+    routes.connect('w', '/', Wrapped)
+    assert TestApp(routes).get('/').text == '[body]'
+
+
+def test_controller_attribute_hides_inherited_action():
+    class Parent(Controller):
+        def hidden(self):
+            return 'reachable?'
+
+    class Child(Parent):
+        hidden = None
+
+    assert 'hidden' in Parent._actions
+    assert 'hidden' not in Child._actions
+
+
+def test_controller_actions_may_take_any_keywords():
+    class Loose(Controller):
+        def index(self, **kw):
+            return repr(sorted(kw.items()))
+
+    routes = Dispatcher()
+    routes.connect('l', '/l/{a}/{b}', Loose)
+    assert TestApp(routes).get('/l/1/2').text == "[('a', '1'), ('b', '2')]"
+
+
+def test_controller_standalone_dispatcher_is_the_app():
+    class Who(Controller):
+        def index(self):
+            return type(self.app).__name__
+
+    routes = Dispatcher()
+    routes.connect('who', '/', Who)
+    assert TestApp(routes).get('/').text == 'Dispatcher'
+
+
+def test_controller_repr_names_the_request():
+    seen = []
+
+    class Shown(Controller):
+        def index(self):
+            seen.append(repr(self))
+            return ''
+
+    routes = Dispatcher()
+    routes.connect('s', '/s', Shown)
+    TestApp(routes).get('/s?x=1')
+    assert seen == [f"<{Shown.__qualname__} for GET '/s?x=1'>"]
+
+
+@pytest.mark.parametrize('path, kw, problem_part', [
+    ('/x', {'action': 'nothere'}, "has no action 'nothere'; actions: index, shared, view"),
+    ('/x', {'action': '_private'}, "has no action '_private'"),
+    ('/x/{other}', {'action': 'view'}, 'does not fit the route variables'),
+    ('/x/{item}', {}, 'index does not fit'),
+])
+def test_controller_route_with_impossible_action_fails_at_connect(path, kw, problem_part):
+    routes = Dispatcher()
+    with pytest.raises(ConfigurationError) as info:
+        routes.connect('bad', path, Items, **kw)
+    assert problem_part in info.value.problem
+
+
+def test_controller_without_actions_is_reported():
+    class Empty(Controller):
+        pass
+
+    with pytest.raises(ConfigurationError) as info:
+        Dispatcher().connect('e', '/', Empty)
+    assert info.value.problem.endswith('actions: none')

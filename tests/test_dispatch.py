@@ -1,0 +1,534 @@
+"""The dispatcher: matching, HTTP semantics, URL generation, configuration."""
+import pickle
+
+import pytest
+from webob import Response, exc
+from webtest import TestApp
+
+from webkit import (ConfigurationError, Controller, Dispatcher, HTTPMethodNotAllowed,
+                    HTTPRouteNotFound, Request, URLGenerationError, wsgify)
+
+
+class Library:
+    """A configured application with every kind of target."""
+
+    routes = Dispatcher()
+    routes.connect('index', '/', 'index')
+    routes.connect('view', '/view/{item}', 'view')
+    routes.connect('save', '/view/{item}', 'save', methods=['POST', 'PUT'])
+    routes.connect('form', '/form', 'form')
+    routes.connect('form_post', '/form', 'form_post', methods='POST')
+    routes.connect('files', '/files/{path:.*}', 'files')
+    routes.connect('number', '/n/{num:\\d+}', 'number')
+
+    def __init__(self, name):
+        self.name = name
+        self.saved = []
+
+    def index(self, req):
+        return f'{self.name} index'
+
+    def view(self, req, item):
+        return f'{self.name} item {item}'
+
+    def save(self, req, item):
+        self.saved.append(item)
+        return exc.HTTPSeeOther(location=req.link('view', item=item))
+
+    @wsgify
+    def form(self, req, errors=None):
+        return f'form errors={errors}'
+
+    def form_post(self, req):
+        return self.form(req, {'name': 'required'})
+
+    def files(self, req, path):
+        return f'file {path}'
+
+    def number(self, req, num):
+        return f'number {num}'
+
+    __call__ = routes
+
+
+@pytest.fixture
+def library():
+    return Library('Lib')
+
+
+@pytest.fixture
+def app(library):
+    return TestApp(library)
+
+
+def test_dispatch_calls_method_of_configured_instance(app):
+    assert app.get('/').text == 'Lib index'
+    assert TestApp(Library('Other')).get('/').text == 'Other index'
+
+
+def test_dispatch_passes_url_variables_as_arguments(app):
+    assert app.get('/view/42').text == 'Lib item 42'
+
+
+def test_dispatch_sets_urlvars_and_link(app):
+    seen = {}
+
+    def look(req, item):
+        seen['urlvars'] = req.urlvars
+        seen['link'] = req.link('look', item='x')
+        seen['routing_args'] = req.environ['wsgiorg.routing_args']
+
+    routes = Dispatcher()
+    routes.connect('look', '/look/{item}', look)
+    TestApp(routes).get('/look/7')
+    assert seen['urlvars'] == {'item': '7'}
+    assert seen['link'] == '/look/x'
+    assert seen['routing_args'] == ((), {'item': '7'})
+
+
+def test_dispatch_wsgify_method_is_called_with_extra_arguments(app):
+    assert app.get('/form').text == 'form errors=None'
+    assert app.post('/form').text == "form errors={'name': 'required'}"
+
+
+def test_dispatch_post_route_shares_path_with_get_route(app, library):
+    res = app.post('/view/abc', status=303)
+    assert res.location == 'http://localhost/view/abc'
+    assert library.saved == ['abc']
+
+
+@pytest.mark.parametrize('path', ['/nothere', '/view', '/view/a/b', '/view/', '/n/abc'])
+def test_dispatch_miss_is_404(app, path):
+    res = app.get(path, status=404)
+    assert '404 Not Found' in res.text
+
+
+@pytest.mark.parametrize('method, path, allow', [
+    ('DELETE', '/view/1', 'GET, HEAD, POST, PUT, OPTIONS'),
+    ('POST', '/', 'GET, HEAD, OPTIONS'),
+    ('PATCH', '/form', 'GET, HEAD, POST, OPTIONS'),
+])
+def test_dispatch_wrong_method_is_405_with_allow(app, method, path, allow):
+    res = app.request(path, method=method, status=405)
+    assert res.headers['Allow'] == allow
+
+
+def test_dispatch_405_does_not_call_any_handler(app, library):
+    app.delete('/view/1', status=405)
+    assert library.saved == []
+
+
+def test_dispatch_head_uses_get_route_without_body(app):
+    res = app.head('/view/1')
+    assert res.status_int == 200
+    assert res.body == b''
+    assert res.content_length == len('Lib item 1')
+
+
+@pytest.mark.parametrize('path, allow', [
+    ('/view/1', 'GET, HEAD, POST, PUT, OPTIONS'),
+    ('/', 'GET, HEAD, OPTIONS'),
+])
+def test_dispatch_options_answers_allow(app, path, allow):
+    res = app.options(path)
+    assert res.status_int == 200
+    assert res.headers['Allow'] == allow
+    assert res.body == b''
+
+
+def test_dispatch_options_on_missing_path_is_404(app):
+    app.options('/nothere', status=404)
+
+
+def test_dispatch_explicit_options_route_wins():
+    routes = Dispatcher()
+    routes.connect('cors', '/api', lambda req: 'preflight', methods=['OPTIONS'])
+    assert TestApp(routes).options('/api').text == 'preflight'
+
+
+def test_dispatch_method_override_parameter_is_ignored(app, library):
+    # Routes' _method override stays off: a POST remains a POST.
+    app.post('/view/1?_method=DELETE', status=303)
+    app.post('/?_method=GET', status=405)
+    assert library.saved == ['1']
+
+
+def test_dispatch_matches_decoded_non_ascii_path(app):
+    assert app.get('/view/caf%C3%A9').text == 'Lib item café'
+
+
+def test_dispatch_undecodable_path_is_400(app):
+    app.get('/view/%FF', status=400)
+
+
+def test_dispatch_wildcard_variable_keeps_slashes(app):
+    assert app.get('/files/a/b/c.txt').text == 'file a/b/c.txt'
+
+
+def test_dispatch_first_matching_route_wins():
+    routes = Dispatcher()
+    routes.connect('special', '/page/new', lambda req: 'new')
+    routes.connect('page', '/page/{name}', lambda req, name: f'page {name}')
+    app = TestApp(routes)
+    assert app.get('/page/new').text == 'new'
+    assert app.get('/page/other').text == 'page other'
+
+
+def test_dispatch_route_order_is_kept_across_index_buckets():
+    routes = Dispatcher()
+    routes.connect('catchall', '/{name}/x', lambda req, name: 'catchall')
+    routes.connect('literal', '/lit/x', lambda req: 'literal')
+    assert TestApp(routes).get('/lit/x').text == 'catchall'
+
+
+def test_dispatch_many_routes_all_reachable():
+    routes = Dispatcher()
+    for i in range(300):
+        routes.connect(f'r{i}', f'/r{i}/view/{{item}}', lambda req, item, i=i: f'{i}:{item}')
+    app = TestApp(routes)
+    assert app.get('/r0/view/a').text == '0:a'
+    assert app.get('/r299/view/b').text == '299:b'
+    app.get('/r300/view/b', status=404)
+
+
+def test_dispatch_connect_after_first_request_is_matched():
+    routes = Dispatcher()
+    routes.connect('a', '/a', lambda req: 'a')
+    app = TestApp(routes)
+    app.get('/a')
+    routes.connect('b', '/b', lambda req: 'b')
+    assert app.get('/b').text == 'b'
+
+
+def test_dispatch_view_function_may_be_wsgified():
+    @wsgify
+    def hello(req, name):
+        return Response(f'hello {name}')
+
+    routes = Dispatcher()
+    routes.connect('hello', '/hello/{name}', hello)
+    assert TestApp(routes).get('/hello/you').text == 'hello you'
+
+
+def test_dispatch_extra_defaults_are_passed_and_visible_in_urlvars():
+    def show(req, page, format):
+        return f'{page}.{format} {sorted(req.urlvars.items())}'
+
+    routes = Dispatcher()
+    routes.connect('show', '/show/{page}', show, format='html')
+    assert TestApp(routes).get('/show/a').text == "a.html [('format', 'html'), ('page', 'a')]"
+
+
+def test_dispatch_handler_exception_is_generic_500(caplog):
+    def broken(req):
+        raise RuntimeError('secret')
+
+    routes = Dispatcher()
+    routes.connect('broken', '/', broken)
+    res = TestApp(routes).get('/', status=500)
+    assert 'secret' not in res.text
+    assert 'secret' in caplog.text
+
+
+def test_dispatch_controller_target_gets_the_configured_app():
+    class Show(Controller):
+        def index(self):
+            return f'app={self.app.name}'
+
+    class App:
+        routes = Dispatcher()
+        routes.connect('show', '/', Show)
+        name = 'configured'
+        __call__ = routes
+
+    assert TestApp(App()).get('/').text == 'app=configured'
+
+
+def test_dispatch_subclass_override_is_called():
+    class Child(Library):
+        def index(self, req):
+            return 'child index'
+
+    assert TestApp(Child('c')).get('/').text == 'child index'
+
+
+# -- match(): the pure part ------------------------------------------------
+
+def test_match_returns_route_and_variables():
+    route, urlvars = Library.routes.match('/view/3', 'GET')
+    assert route.name == 'view'
+    assert urlvars == {'item': '3'}
+
+
+def test_match_miss_raises_route_not_found_with_data():
+    with pytest.raises(HTTPRouteNotFound) as info:
+        Library.routes.match('/missing', 'GET')
+    assert (info.value.path, info.value.method) == ('/missing', 'GET')
+    assert info.value.status_int == 404
+
+
+def test_match_wrong_method_raises_with_allowed():
+    with pytest.raises(HTTPMethodNotAllowed) as info:
+        Library.routes.match('/', 'POST')
+    assert info.value.allowed == ('GET', 'HEAD', 'OPTIONS')
+    assert info.value.headers['Allow'] == 'GET, HEAD, OPTIONS'
+
+
+def test_http_errors_have_reprs_with_their_data():
+    assert repr(HTTPRouteNotFound('/x', 'GET')) == "HTTPRouteNotFound('/x', 'GET')"
+    assert repr(HTTPMethodNotAllowed('/x', 'PUT', ['GET'])) == \
+        "HTTPMethodNotAllowed('/x', 'PUT', ('GET',))"
+
+
+def test_http_405_page_escapes_methods():
+    page = HTTPMethodNotAllowed('/', 'X', ['<b>']).text
+    assert '<b>' not in page and '&lt;b&gt;' in page
+
+
+# -- URL generation ------------------------------------------------------------
+
+@pytest.mark.parametrize('name, params, url', [
+    ('index', {}, '/'),
+    ('view', {'item': 'x'}, '/view/x'),
+    ('view', {'item': 42}, '/view/42'),
+    ('view', {'item': 'a b'}, '/view/a%20b'),
+    ('view', {'item': 'café'}, '/view/caf%C3%A9'),
+    ('view', {'item': '?#%'}, '/view/%3F%23%25'),
+    ('view', {'item': 'x', 'page': 2, 'q': 'a&b'}, '/view/x?page=2&q=a%26b'),
+    ('view', {'item': 'x', 'tag': ['a', 'b']}, '/view/x?tag=a&tag=b'),
+    ('view', {'item': 'x', 'skip': None}, '/view/x'),
+    ('files', {'path': 'a/b c'}, '/files/a/b%20c'),
+    ('number', {'num': 7}, '/n/7'),
+])
+def test_url_generation(name, params, url):
+    assert Library.routes.url(name, **params) == url
+
+
+def test_url_round_trips_through_matching():
+    app = TestApp(Library('L'))
+    url = Library.routes.url('view', item='naïve/x'.replace('/', '-'))
+    assert app.get(url).text == 'L item naïve-x'
+
+
+@pytest.mark.parametrize('name, params, reason_part', [
+    ('nothere', {}, "no route named 'nothere'; known: files, form"),
+    ('view', {}, "missing 'item'"),
+    ('view', {'item': ''}, 'item is empty'),
+    ('view', {'item': 'a/b'}, 'item may not contain "/"'),
+    ('number', {'num': 'abc'}, "num='abc' does not match"),
+])
+def test_url_generation_errors_carry_name_and_params(name, params, reason_part):
+    with pytest.raises(URLGenerationError) as info:
+        Library.routes.url(name, **params)
+    assert info.value.name == name
+    assert info.value.params == params
+    assert reason_part in info.value.reason
+
+
+def test_url_generation_error_is_lookup_error_and_pickles():
+    with pytest.raises(LookupError) as info:
+        Library.routes.url('nothere', a=1)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (copy.name, copy.params, copy.reason) == (info.value.name, {'a': 1},
+                                                      info.value.reason)
+
+
+def test_url_generation_fixed_default_must_match():
+    routes = Dispatcher()
+    routes.connect('show', '/show', lambda req, format: '', format='html')
+    assert routes.url('show', format='html') == '/show'
+    with pytest.raises(URLGenerationError):
+        routes.url('show', format='json')
+
+
+def test_url_generation_literal_non_ascii_path():
+    routes = Dispatcher()
+    routes.connect('menu', '/café/{item}', lambda req, item: item)
+    assert routes.url('menu', item='x') == '/caf%C3%A9/x'
+    assert TestApp(routes).get('/caf%C3%A9/x').text == 'x'
+
+
+def test_link_honours_script_name():
+    app = TestApp(Library('L'), extra_environ={'SCRIPT_NAME': '/prefix'})
+    res = app.post('/view/x', status=303)
+    assert res.location == 'http://localhost/prefix/view/x'
+
+
+def test_link_qualified_uses_request_host_or_base_url():
+    seen = []
+
+    def where(req):
+        seen.append(req.link('where', qualified=True, anchor='top', q='1'))
+        return ''
+
+    routes = Dispatcher()
+    routes.connect('where', '/where', where)
+    TestApp(routes).get('/where', extra_environ={'HTTP_HOST': 'example.org:8080'})
+    configured = Dispatcher(base_url='https://app.example/')
+    configured.connect('where', '/where', where)
+    TestApp(configured).get('/where', headers={'X-Forwarded-Host': 'evil.example'})
+    assert seen == ['http://example.org:8080/where?q=1#top',
+                    'https://app.example/where?q=1#top']
+
+
+def test_link_ignores_forwarded_host_headers():
+    seen = []
+
+    def where(req):
+        seen.append(req.link('where', qualified=True))
+
+    routes = Dispatcher()
+    routes.connect('where', '/where', where)
+    TestApp(routes).get('/where', headers={'X-Forwarded-Host': 'evil.example',
+                                          'X-Forwarded-Proto': 'https'})
+    assert seen == ['http://localhost/where']
+
+
+def test_link_has_a_repr():
+    seen = []
+    routes = Dispatcher()
+    routes.connect('r', '/r', lambda req: seen.append(repr(req.link)))
+    TestApp(routes).get('/r?x=1')
+    assert seen == ["<link for GET '/r?x=1'>"]
+
+
+# -- configuration errors are raised at set-up -----------------------------------
+
+def _connect(*args, **kw):
+    routes = Dispatcher()
+    routes.connect(*args, **kw)
+    return routes
+
+
+@pytest.mark.parametrize('args, kw, problem_part', [
+    (('', '/x', lambda req: ''), {}, 'needs a name'),
+    (('x', 'x', lambda req: ''), {}, 'must start with "/"'),
+    (('x', '/x'), {}, 'exactly one target'),
+    (('x', '/x', lambda req: ''), {'view': lambda req: ''}, 'exactly one target'),
+    (('x', '/x'), {'method': 'index'}, "'method' is reserved"),
+    (('x', '/x', '_private'), {}, 'not a public method name'),
+    (('x', '/x', 'no-dash'), {}, 'not a public method name'),
+    (('x', '/x', 42), {}, 'must be a method name, a function or a Controller'),
+    (('x', '/x', lambda req: ''), {'methods': []}, 'invalid HTTP methods'),
+    (('x', '/x', lambda req: ''), {'methods': ['GE T']}, 'invalid HTTP methods'),
+    (('x', '/{a}/{a}', lambda req, a: ''), {}, 'a variable repeats'),
+    (('x', '/{a}', lambda req, a: ''), {'requirements': {'b': 'x'}}, 'not in the path'),
+    (('x', '/{a}', lambda req: ''), {}, "does not accept ['a']"),
+    (('x', '/x', lambda req, a: ''), {}, "needs ['a']"),
+])
+def test_connect_refuses_bad_configuration(args, kw, problem_part):
+    with pytest.raises(ConfigurationError) as info:
+        _connect(*args, **kw)
+    assert problem_part in info.value.problem
+    assert info.value.what.startswith('route ')
+
+
+def test_connect_refuses_duplicate_names():
+    routes = _connect('a', '/a', lambda req: '')
+    with pytest.raises(ConfigurationError) as info:
+        routes.connect('a', '/b', lambda req: '')
+    assert info.value.problem == 'this name is already used'
+
+
+def test_connect_accepts_views_taking_any_keywords_or_no_signature():
+    routes = _connect('a', '/{x}/{y}', lambda req, **kw: kw)
+    routes.connect('b', '/b/{x}', dict)  # no signature to check: trusted
+    assert len(routes.routes) == 2
+
+
+def _configuration_error(info):
+    # Python 3.11 wraps errors raised by __set_name__ in a RuntimeError.
+    error = info.value
+    return error if isinstance(error, ConfigurationError) else error.__cause__
+
+
+def test_class_definition_refuses_unknown_method():
+    with pytest.raises((ConfigurationError, RuntimeError)) as info:
+        class Broken:
+            routes = Dispatcher()
+            routes.connect('index', '/', 'indx')
+
+            def index(self, req):
+                pass
+    assert "has no method 'indx'" in _configuration_error(info).problem
+
+
+def test_class_definition_refuses_method_that_does_not_fit_route():
+    with pytest.raises((ConfigurationError, RuntimeError)) as info:
+        class Broken:
+            routes = Dispatcher()
+            routes.connect('view', '/view/{item}', 'view')
+
+            def view(self, req):
+                pass
+    assert "does not accept ['item']" in _configuration_error(info).problem
+
+
+def test_connect_after_class_definition_is_checked_at_once():
+    class App:
+        routes = Dispatcher()
+
+        def index(self, req):
+            pass
+
+    with pytest.raises(ConfigurationError):
+        App.routes.connect('x', '/x', 'nothere')
+
+
+def test_method_target_without_owner_fails_at_first_use():
+    routes = _connect('index', '/', 'index')
+    with pytest.raises(ConfigurationError) as info:
+        TestApp(routes).get('/')
+    assert 'not a class attribute' in info.value.problem
+
+
+def test_configuration_error_is_value_error_and_pickles():
+    error = ConfigurationError('route x', 'bad')
+    assert isinstance(error, ValueError)
+    assert repr(pickle.loads(pickle.dumps(error))) == "ConfigurationError('route x', 'bad')"
+    assert str(error) == 'route x: bad'
+
+
+# -- description -------------------------------------------------------------
+
+def test_route_table_reads_as_a_table():
+    assert str(Library.routes).splitlines()[:4] == [
+        'name       methods   path              target',
+        'index      GET,HEAD  /                 Library.index',
+        'view       GET,HEAD  /view/{item}      Library.view',
+        'save       POST,PUT  /view/{item}      Library.save',
+    ]
+
+
+def test_route_and_dispatcher_reprs():
+    assert repr(Library.routes.routes[2]) == "<Route 'save' POST,PUT /view/{item} -> Library.save>"
+    assert repr(Library.routes) == '<Dispatcher on Library with 7 routes>'
+    assert repr(Dispatcher()) == '<Dispatcher with 0 routes>'
+    assert repr(Library('x').routes) == '<Dispatcher bound to a Library>'
+
+
+def test_bound_dispatcher_delegates_to_the_dispatcher():
+    bound = Library('x').routes
+    assert bound.url('view', item='y') == '/view/y'
+    assert str(bound) == str(Library.routes)
+
+
+def test_dispatcher_custom_request_class():
+    class MyRequest(Request):
+        max_body_size = 10
+
+    routes = Dispatcher(RequestClass=MyRequest)
+    routes.connect('up', '/up', lambda req: type(req).__name__, methods=['POST'])
+    app = TestApp(routes)
+    assert app.post('/up', 'x' * 10).text == 'MyRequest'
+    app.post('/up', 'x' * 11, status=413)
+
+
+def test_optional_format_extension():
+    routes = Dispatcher()
+    routes.connect('entry', '/entries/{id}{.format}', lambda req, id, format=None: f'{id} {format}')
+    app = TestApp(routes)
+    assert app.get('/entries/3.json').text == '3 json'
+    assert app.get('/entries/3').text == '3 None'
+    assert routes.url('entry', id=3, format='json') == '/entries/3.json'
+    assert routes.url('entry', id=3) == '/entries/3'
