@@ -11,6 +11,8 @@ import re
 
 from webob import Response, exc
 
+from .request import Request
+
 log = logging.getLogger('webkit')
 
 _UNSAFE_HEADER = re.compile(r'[\r\n\0]')
@@ -60,6 +62,39 @@ def normalize(req, result):
                     f'({result!r:.60})')
 
 
+class StaticPage:
+    """A fixed answer (status, headers, body), built once and served cheaply."""
+
+    __slots__ = ('status', 'headers', 'body')
+
+    def __init__(self, status, body, headers=()):
+        self.status = status
+        self.body = body
+        self.headers = [('Content-Type', 'text/html; charset=UTF-8'),
+                        ('Content-Length', str(len(body))), *headers]
+        _check_headers(self.headers)
+
+    def __call__(self, environ, start_response):
+        start_response(self.status, list(self.headers))
+        return [] if environ['REQUEST_METHOD'] == 'HEAD' else [self.body]
+
+    def __repr__(self):
+        return f'<StaticPage {self.status!r}>'
+
+
+def _plain_body(body, environ, start_response):
+    """Answer a str or bytes the handler returned, without building a Response.
+
+    What goes on the wire is what ``req.response`` would have sent; this
+    path is taken only when the handler never touched ``req.response``.
+    """
+    if isinstance(body, str):
+        body = body.encode('utf-8')
+    start_response('200 OK', [('Content-Type', 'text/html; charset=UTF-8'),
+                              ('Content-Length', str(len(body)))])
+    return [] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
+
+
 def _check_headers(headers):
     for name, value in headers:
         if _UNSAFE_HEADER.search(value) or _UNSAFE_HEADER.search(name):
@@ -98,10 +133,15 @@ def handle(environ, start_response, RequestClass, handler):
     if refusal is not None:
         return refusal(environ, start_response)
     req = RequestClass(environ)
-    if 'response' not in dir(RequestClass):
+    if not issubclass(RequestClass, Request):
         req.response = req.ResponseClass()  # a plain WebOb request class
     try:
-        app = normalize(req, handler(req))
+        result = handler(req)
+        if isinstance(result, (str, bytes)) and '_response' not in req.__dict__:
+            return _plain_body(result, environ, start_response)
+        app = normalize(req, result)
+        if isinstance(app, StaticPage):  # headers checked when it was built
+            return app(environ, start_response)
         if isinstance(app, Response):
             _check_headers(app.headerlist)
             return app(environ, start_response)

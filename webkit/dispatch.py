@@ -51,6 +51,9 @@ _METHOD_ORDER = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 
 
+_NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body)
+
+
 def _sort_methods(methods):
     known = [m for m in _METHOD_ORDER if m in methods]
     return known + sorted(m for m in methods if m not in _METHOD_ORDER)
@@ -82,6 +85,23 @@ class Route:
         self.variables = [part['name'] for part in mapped.routelist
                           if isinstance(part, dict)]
         self.segment = _first_segment(mapped.routelist)
+        self.regex = None           # Routes compiles it when the table is prepared
+
+    def match(self, path):
+        """The URL variables if ``path`` matches (method aside), else None.
+
+        The same result as ``routes.Route.match``, from the regular
+        expression Routes compiled, without its per-call generality.
+        """
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        defaults = self.mapped.defaults
+        urlvars = dict(defaults)
+        for key, value in found.groupdict().items():
+            if value or not defaults.get(key):
+                urlvars[key] = value
+        return urlvars
 
     @property
     def target_name(self):
@@ -174,6 +194,7 @@ class Dispatcher:
         self._by_name = {}
         self._index = None
         self._wild = []
+        self._refusals = {}
 
     # -- configuration -------------------------------------------------
 
@@ -278,6 +299,8 @@ class Dispatcher:
         for route in self.routes:
             self._check_target(route)
         self.mapper.create_regs([])
+        for route in self.routes:
+            route.regex = route.mapped.regmatch
         wild = [r for r in self.routes if r.segment is None]
         index = {}
         for route in self.routes:
@@ -297,19 +320,41 @@ class Dispatcher:
         this path and :class:`~webkit.exc.HTTPMethodNotAllowed` when
         routes have it for other methods only.
         """
+        route, found = self._lookup(path, method)
+        if route is not None:
+            return route, found
+        if found is None:
+            raise HTTPRouteNotFound(path, method)
+        raise HTTPMethodNotAllowed(path, method, found)
+
+    def _lookup(self, path, method):
+        """``(route, urlvars)``, or ``(None, allowed methods or None)``."""
         index = self._index if self._index is not None else self._prepare()
         candidates = index.get(path[1:].partition('/')[0], self._wild)
         allowed = None
         for route in candidates:
-            urlvars = route.mapped.match(path)
-            if urlvars is False:
+            urlvars = route.match(path)
+            if urlvars is None:
                 continue
             if method in route.methods:
                 return route, urlvars
             allowed = route.methods if allowed is None else allowed | route.methods
         if allowed is None:
-            raise HTTPRouteNotFound(path, method)
-        raise HTTPMethodNotAllowed(path, method, _sort_methods(allowed | {'OPTIONS'}))
+            return None, None
+        return None, tuple(_sort_methods(allowed | {'OPTIONS'}))
+
+    def not_found(self, req):
+        """The answer when no route has the path; override to change it."""
+        return _NOT_FOUND
+
+    def method_not_allowed(self, req, allowed):
+        """The answer when routes have the path for ``allowed`` methods only."""
+        page = self._refusals.get(allowed)
+        if page is None:
+            page = self._refusals[allowed] = _wsgi.StaticPage(
+                '405 Method Not Allowed', HTTPMethodNotAllowed('', '', allowed).body,
+                [('Allow', ', '.join(allowed))])
+        return page
 
     def __get__(self, instance, owner=None):
         if instance is None:
@@ -323,22 +368,21 @@ class Dispatcher:
         return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
 
     def _handle(self, req, app=None):
-        try:
-            route, urlvars = self.match(req.path_info, req.method)
-        except HTTPMethodNotAllowed as refusal:
+        route, found = self._lookup(req.path_info, req.method)
+        if route is None:
+            if found is None:
+                return self.not_found(req)
             if req.method != 'OPTIONS':
-                raise
-            resp = req.response
-            resp.status = 200
-            resp.allow = refusal.allowed
-            resp.content_length = 0
-            return resp
-        req.urlvars = urlvars
-        req.link = _Link(self, req)
+                return self.method_not_allowed(req, found)
+            return _wsgi.StaticPage('200 OK', b'', [('Allow', ', '.join(found))])
+        # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
+        # WebOb's generic attribute handling: this runs on every request.
+        req.environ['wsgiorg.routing_args'] = ((), found)
+        req.__dict__['link'] = _Link(self, req)
         if route.kind == 'method':
-            return _call_method(app, route.target, req, urlvars)
+            return _call_method(app, route.target, req, found)
         if route.kind == 'view':
-            return route.target(req, **urlvars)
+            return route.target(req, **found)
         return route.target(req, app if app is not None else self)()
 
     # -- URL generation --------------------------------------------------
