@@ -532,3 +532,28 @@ def test_optional_format_extension():
     assert app.get('/entries/3').text == '3 None'
     assert routes.url('entry', id=3, format='json') == '/entries/3.json'
     assert routes.url('entry', id=3) == '/entries/3'
+
+
+def test_dispatch_not_found_and_method_not_allowed_can_be_overridden():
+    class Friendly(Dispatcher):
+        def not_found(self, req):
+            return exc.HTTPNotFound(f'nothing at {req.path_info}')
+
+        def method_not_allowed(self, req, allowed):
+            return Response(f'use {"/".join(allowed)}', status=405,
+                            headers={'Allow': ', '.join(allowed)})
+
+    routes = Friendly()
+    routes.connect('a', '/a', lambda req: 'a')
+    app = TestApp(routes)
+    assert 'nothing at /b' in app.get('/b', status=404).text
+    res = app.post('/a', status=405)
+    assert res.text == 'use GET/HEAD/OPTIONS'
+
+
+def test_dispatch_default_error_pages_are_static_and_headless_on_head(app):
+    res = app.head('/nothere', status=404)
+    assert res.body == b'' and res.content_length > 0
+    assert repr(Library.routes.not_found(None)) == "<StaticPage '404 Not Found'>"
+    first = Library.routes.method_not_allowed(None, ('GET', 'HEAD', 'OPTIONS'))
+    assert Library.routes.method_not_allowed(None, ('GET', 'HEAD', 'OPTIONS')) is first

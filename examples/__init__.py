@@ -1,0 +1,1 @@
+"""Example applications to copy: each folder stands alone."""

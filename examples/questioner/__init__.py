@@ -1,0 +1,1 @@
+"""The dynamic registration form: a complete, safe form application to copy."""
