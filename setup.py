@@ -39,6 +39,11 @@ setup(
     },
     entry_points={
         'console_scripts': ['webkit = webkit.__main__:main'],
+        # The examples are run from a checkout (they are not installed as
+        # packages): these let Paste Deploy files say `use = egg:webkit-wsgi#wiki`.
+        'paste.app_factory': [
+            'hello = examples.hello.app:make_app',
+        ],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -70,3 +70,60 @@ def page(chromium, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser_page.screenshot(path=ARTIFACTS / f'{request.node.name}.png', full_page=True)
     context.close()
+
+
+def free_port():
+    """A port nobody listens on right now (the caller binds it soon after)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server_process():
+    """Start server commands as processes; each is stopped (SIGTERM, then SIGKILL).
+
+    ``start(argv, port)`` waits until ``http://127.0.0.1:port/`` answers
+    (any status) and returns the ``Popen``; a server that exits or does not
+    answer within ``timeout`` seconds fails the test with its output.
+    """
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    processes = []
+    env = {**os.environ, 'PYTHONPATH': os.getcwd()}
+
+    def start(argv, port, timeout=30, cwd=None):
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   env=env, cwd=cwd, start_new_session=True)
+        processes.append(process)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f'{argv} exited with {process.returncode}:\n'
+                            + process.stdout.read().decode(errors='replace'))
+            try:
+                urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=2).close()
+                return process
+            except urllib.error.HTTPError:
+                return process
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail(f'{argv} did not answer on port {port} within {timeout} s')
+
+    start.python = sys.executable
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        process.stdout.close()

@@ -21,4 +21,9 @@ class Hello:
     __call__ = routes                       # instances are WSGI applications
 
 
-application = Hello()
+def make_app(global_config=None, **settings):
+    """Build the application from settings (also a Paste Deploy app factory)."""
+    return Hello(settings.get('greeting', 'Hello'))
+
+
+application = make_app()

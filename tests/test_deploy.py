@@ -1,0 +1,61 @@
+"""One application object, three ways to serve it: each started, asked, stopped."""
+import subprocess
+import sys
+import time
+import urllib.request
+
+from paste.deploy import loadapp
+from webtest import TestApp
+
+from tests.conftest import free_port
+
+GUNICORN = [sys.executable, '-m', 'gunicorn']
+
+
+def fetch(port, path='/'):
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}{path}', timeout=10) as res:
+        return res.status, res.headers, res.read().decode()
+
+
+def test_deploy_webkit_serve_on_waitress(server_process):
+    port = free_port()
+    server_process([sys.executable, '-m', 'webkit', 'serve',
+                    'examples.hello.app:application', '--port', str(port)], port)
+    status, headers, body = fetch(port, '/greet/Ada')
+    assert (status, body) == (200, 'Hello, Ada!')
+    assert headers['Server'] == 'webkit'
+
+
+def test_deploy_gunicorn_with_worker_processes(server_process, tmp_path):
+    port = free_port()
+    process = server_process(GUNICORN + [
+        '--workers', '3', '--bind', f'127.0.0.1:{port}',
+        '--worker-tmp-dir', str(tmp_path), '--control-socket', str(tmp_path / 'ctl.sock'),
+        'examples.hello.app:application'], port)
+    assert fetch(port, '/greet/Ada')[2] == 'Hello, Ada!'
+    assert _wait_for_children(process.pid, 3) == 3
+
+
+def _wait_for_children(pid, count, timeout=15):
+    """How many child processes ``pid`` has, once it has ``count`` (or time is up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        children = subprocess.run(['pgrep', '-P', str(pid)], capture_output=True,
+                                  text=True).stdout.split()
+        if len(children) >= count or time.monotonic() > deadline:
+            return len(children)
+        time.sleep(0.2)
+
+
+def test_deploy_paste_ini_loads_the_entry_point():
+    app = loadapp('config:deploy.ini', relative_to='examples/hello')
+    assert TestApp(app).get('/greet/Ada').text == 'Bonjour, Ada!'
+
+
+def test_deploy_gunicorn_serves_the_paste_ini(server_process, tmp_path):
+    port = free_port()
+    server_process(GUNICORN + [
+        '--workers', '2', '--bind', f'127.0.0.1:{port}',
+        '--worker-tmp-dir', str(tmp_path), '--control-socket', str(tmp_path / 'ctl.sock'),
+        '--paste', 'examples/hello/deploy.ini'], port)
+    assert fetch(port, '/greet/Ada')[2] == 'Bonjour, Ada!'
