@@ -114,9 +114,39 @@ class _CheckedStartResponse:
         return self.start_response(status, headers, exc_info)
 
 
+class _LimitedInput:
+    """``wsgi.input`` of a body without Content-Length, cut off past ``limit``."""
+
+    def __init__(self, stream, limit):
+        self.stream = stream
+        self.remaining = limit
+
+    def _count(self, data):
+        self.remaining -= len(data)
+        if self.remaining < 0:
+            raise exc.HTTPRequestEntityTooLarge('the body is too large')
+        return data
+
+    def read(self, size=-1):
+        if size is None or size < 0 or size > self.remaining + 1:
+            size = self.remaining + 1  # one byte more than allowed tells us
+        return self._count(self.stream.read(size))
+
+    def readline(self, size=-1):
+        if size is None or size < 0 or size > self.remaining + 1:
+            size = self.remaining + 1
+        return self._count(self.stream.readline(size))
+
+    def __iter__(self):
+        return iter(self.readline, b'')
+
+
 def _body_too_large(environ, limit):
     length = environ.get('CONTENT_LENGTH')
     if not length:
+        if environ.get('wsgi.input_terminated'):
+            # A chunked body: its size is known only by reading it.
+            environ['wsgi.input'] = _LimitedInput(environ['wsgi.input'], limit)
         return None
     try:
         size = int(length)
