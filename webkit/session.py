@@ -1,0 +1,107 @@
+"""A small session in a signed cookie, with flash messages.
+
+:class:`Sessions` wraps an application; handlers reach the session with
+:func:`session` and say "Saved" across a redirect with :func:`flash`::
+
+    >>> from webtest import TestApp
+    >>> from webob import exc
+    >>> from webkit import wsgify
+    >>> @wsgify
+    ... def app(req):
+    ...     if req.method == 'POST':
+    ...         flash(req, 'Saved')
+    ...         return exc.HTTPSeeOther(location='/')
+    ...     return ' '.join(pop_flashes(req)) or 'nothing new'
+    >>> client = TestApp(Sessions(app, secret='s3cret-' * 6))
+    >>> client.post('/').follow().text
+    'Saved'
+    >>> client.get('/').text
+    'nothing new'
+
+The cookie is signed, not encrypted: the client can read it, not change
+it. Keep secrets out of it, and keep it small (browsers drop cookies
+over 4 KB; :class:`SessionTooLarge` says so first).
+"""
+import json
+
+from webob.cookies import SignedCookieProfile
+
+from . import _wsgi
+from .csrf import check_secret
+from .request import Request
+
+__all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
+
+_FLASHES = '_flashes'
+MAX_COOKIE_BYTES = 4000
+
+
+class SessionTooLarge(ValueError):
+    """The session holds ``size`` bytes, more than a cookie can carry."""
+
+    def __init__(self, size):
+        super().__init__(size)
+        self.size = size
+
+    def __str__(self):
+        return (f'the session is {self.size} bytes once signed; a cookie holds '
+                f'at most {MAX_COOKIE_BYTES}')
+
+
+class Sessions:
+    """Middleware giving each request a dict kept in a signed cookie.
+
+    The cookie is ``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS,
+    and is only sent again when the session changed. A tampered or
+    unreadable cookie gives an empty session, never an error.
+    """
+
+    def __init__(self, app, secret, *, cookie_name='webkit_session', max_age=None):
+        secret = check_secret(secret, 'Sessions')
+        self.app = app
+        self._profiles = {
+            secure: SignedCookieProfile(secret, 'webkit.session', cookie_name,
+                                        secure=secure, httponly=True, samesite='Lax',
+                                        max_age=max_age)
+            for secure in (False, True)}
+
+    def __repr__(self):
+        return f'Sessions({self.app!r})'
+
+    def __call__(self, environ, start_response):
+        return _wsgi.handle(environ, start_response, Request, self._handle)
+
+    def _handle(self, req):
+        profile = self._profiles[req.scheme == 'https'].bind(req)
+        stored = profile.get_value()
+        data = stored if isinstance(stored, dict) else {}
+        before = json.dumps(data, sort_keys=True)
+        req.environ['webkit.session'] = data
+        resp = req.get_response(self.app)
+        after = json.dumps(data, sort_keys=True)
+        if after != before:
+            headers = profile.get_headers(data if data else None)
+            size = max(len(value) for _, value in headers)
+            if size > MAX_COOKIE_BYTES:
+                raise SessionTooLarge(size)
+            resp.headerlist.extend(headers)
+        return resp
+
+
+def session(req):
+    """The session dict of ``req`` (the application must be inside :class:`Sessions`)."""
+    try:
+        return req.environ['webkit.session']
+    except KeyError:
+        raise LookupError('no session: wrap the application in webkit.session.Sessions') \
+            from None
+
+
+def flash(req, message):
+    """Keep ``message`` for the next page this client sees."""
+    session(req).setdefault(_FLASHES, []).append(str(message))
+
+
+def pop_flashes(req):
+    """The messages kept by :func:`flash`, removed from the session."""
+    return session(req).pop(_FLASHES, [])
