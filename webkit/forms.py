@@ -51,8 +51,8 @@ def render_form(html, defaults=None, errors=None, *, req=None, form=None):
       ``<html>``);
     - given ``req`` behind :class:`~webkit.csrf.CSRFProtection`, every
       POST form gets the CSRF token, which filling does not blank;
-    - given ``form``, only ``<form data-formencode-form="...">`` with that
-      name is filled.
+    - given ``form``, only the fields marked ``data-formencode-form="..."``
+      with that name are filled (for pages holding several forms).
     """
     if isinstance(html, bytes):
         html = html.decode('utf-8')  # htmlfill would render bytes as b'...'

@@ -20,7 +20,7 @@
 
 The cookie is signed, not encrypted: the client can read it, not change
 it. Keep secrets out of it, and keep it small (browsers drop cookies
-over 4 KB; :class:`SessionTooLarge` says so first).
+over 4 KB: :class:`SessionTooLarge` is raised instead).
 """
 import json
 
@@ -33,7 +33,6 @@ from .request import Request
 __all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
 
 _FLASHES = '_flashes'
-MAX_COOKIE_BYTES = 4000
 
 
 class SessionTooLarge(ValueError):
@@ -44,8 +43,8 @@ class SessionTooLarge(ValueError):
         self.size = size
 
     def __str__(self):
-        return (f'the session is {self.size} bytes once signed; a cookie holds '
-                f'at most {MAX_COOKIE_BYTES}')
+        return (f'the session is {self.size} bytes of JSON, too much for a '
+                'cookie (about 4 KB once signed)')
 
 
 class Sessions:
@@ -80,10 +79,10 @@ class Sessions:
         resp = req.get_response(self.app)
         after = json.dumps(data, sort_keys=True)
         if after != before:
-            headers = profile.get_headers(data if data else None)
-            size = max(len(value) for _, value in headers)
-            if size > MAX_COOKIE_BYTES:
-                raise SessionTooLarge(size)
+            try:
+                headers = profile.get_headers(data if data else None)
+            except ValueError:  # WebOb refuses cookies browsers would drop
+                raise SessionTooLarge(len(after)) from None
             resp.headerlist.extend(headers)
         return resp
 

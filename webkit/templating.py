@@ -106,7 +106,7 @@ class TemplateLoader:
                                         get_template=self._inherited)
         except tempita.TemplateError as error:
             line, column = error.position or (None, None)
-            raise TemplateError(name, line, column, error.message) from None
+            raise TemplateError(name, line, column, error.args[0]) from None
 
     def _inherited(self, name, from_template):
         # Tempita's own loader reads bytes and fails: {{inherit}} comes here.
