@@ -43,6 +43,7 @@ setup(
         # packages): these let Paste Deploy files say `use = egg:webkit-wsgi#wiki`.
         'paste.app_factory': [
             'hello = examples.hello.app:make_app',
+            'questioner = examples.questioner.app:make_app',
         ],
     },
     classifiers=[

@@ -114,7 +114,9 @@ class _Registration(formencode.Schema):
                                                      '".", "-" or "_"'})
     password = validators.UnicodeString(min=8, max=200, not_empty=True)
     password_confirm = validators.UnicodeString(not_empty=True)
-    chained_validators = [validators.FieldsMatch('password', 'password_confirm')]
+    chained_validators = [validators.FieldsMatch(
+        'password', 'password_confirm',
+        messages={'invalidNoMatch': 'The passwords do not match'})]
 
 
 def registration_schema(questions):

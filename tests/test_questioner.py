@@ -1,0 +1,238 @@
+"""The questioner, through WebTest and through a real server and browser."""
+import json
+import sqlite3
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from webtest import TestApp
+
+from examples.questioner.app import Questioner, load_secret, make_app
+from examples.questioner.questions import Question
+from tests.conftest import ARTIFACTS, free_port
+
+XSS = ['"><script>alert(1)</script>', '</textarea><script>alert(1)</script>',
+       '<img src=x onerror=alert(1)>']
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return tmp_path / 'data'
+
+
+@pytest.fixture
+def app(data_dir):
+    return TestApp(make_app(data_dir=str(data_dir)))
+
+
+def rows(data_dir, query='SELECT username FROM registrations ORDER BY id'):
+    with sqlite3.connect(data_dir / 'registrations.sqlite3') as db:
+        return db.execute(query).fetchall()
+
+
+def fill(form, **overrides):
+    values = {'username': 'ada', 'password': 'analytical', 'password_confirm': 'analytical',
+              'name': 'Ada', 'quest': 'Engines', 'color': 'blue', **overrides}
+    for key, value in values.items():
+        form[key] = value
+    return form
+
+
+def test_questioner_get_renders_every_question_and_writes_nothing(app, data_dir):
+    res = app.get('/')
+    assert [f for f in res.form.fields if f] == [
+        'csrf_token', 'username', 'password', 'password_confirm', 'name', 'quest', 'color']
+    assert 'What is your favourite colour?' in res.text
+    assert rows(data_dir) == []
+
+
+def test_questioner_valid_registration_redirects_to_thanks(app, data_dir):
+    res = fill(app.get('/').form).submit(status=303)
+    assert res.location == 'http://localhost/thanks'
+    assert 'Thank you!' in res.follow().text
+    assert rows(data_dir) == [('ada',)]
+    assert rows(data_dir, 'SELECT question, answer FROM answers ORDER BY question') == [
+        ('color', 'blue'), ('name', 'Ada'), ('quest', 'Engines')]
+
+
+def test_questioner_thanks_link_honours_the_mount_point(data_dir):
+    app = TestApp(make_app(data_dir=str(data_dir)), extra_environ={'SCRIPT_NAME': '/join'})
+    res = fill(app.get('/').form).submit(status=303)
+    assert res.location == 'http://localhost/join/thanks'
+
+
+@pytest.mark.parametrize('overrides, field, message', [
+    ({'username': ''}, 'username', 'Please enter a value'),
+    ({'username': 'ab'}, 'username', 'Use 3 to 30 letters'),
+    ({'username': 'a b'}, 'username', 'Use 3 to 30 letters'),
+    ({'username': 'x' * 31}, 'username', 'Use 3 to 30 letters'),
+    ({'password': 'short', 'password_confirm': 'short'}, 'password', '8 characters'),
+    ({'password_confirm': 'different!'}, 'password_confirm', 'The passwords do not match'),
+    ({'quest': ''}, 'quest', 'Please enter a value'),
+    ({'quest': 'q' * 201}, 'quest', 'Enter a value not more than 200 characters long'),
+    ({'color': ''}, 'color', 'Please enter a value'),
+])
+def test_questioner_each_invalid_field_is_refilled_with_its_error(app, data_dir, overrides,
+                                                                   field, message):
+    form = fill(app.get('/').form, **overrides)
+    res = form.submit()
+    assert res.status_int == 200
+    error = res.html.find(id=f'q-{field}' if field in ('quest', 'color') else field)
+    if error.get('type') != 'password':  # htmlfill leaves password fields alone entirely
+        assert 'error' in error['class']
+    assert message in error.find_previous('span', class_='error-message').text
+    assert res.form['password'].value == '' and res.form['password_confirm'].value == ''
+    if field != 'username':
+        assert res.form['username'].value == form['username'].value
+    assert rows(data_dir) == []
+
+
+def test_questioner_refuses_a_choice_that_was_not_offered(app, data_dir):
+    form = fill(app.get('/').form)
+    form['color'].force_value('mauve')
+    assert 'error-message' in form.submit().text
+    assert rows(data_dir) == []
+
+
+def test_questioner_duplicate_username_is_taken(app, data_dir):
+    fill(app.get('/').form).submit(status=303)
+    res = fill(app.get('/').form, username='ADA').submit()
+    assert 'That username is already taken' in res.text
+    assert rows(data_dir) == [('ada',)]
+
+
+@pytest.mark.parametrize('payload', XSS)
+def test_questioner_xss_payloads_come_back_escaped(app, payload):
+    res = fill(app.get('/').form, username=payload, quest=payload, name=payload).submit()
+    body = res.text
+    assert 'alert(1)</script>' not in body and '<img' not in body
+
+
+def test_questioner_extra_fields_are_ignored(app, data_dir):
+    form = fill(app.get('/').form)
+    res = app.post('/', {**dict(form.submit_fields()), 'is_admin': '1'}, status=303)
+    assert res.status_int == 303
+    assert rows(data_dir, 'SELECT question FROM answers ORDER BY question') == [
+        ('color',), ('name',), ('quest',)]
+
+
+@pytest.mark.parametrize('token', [None, 'wrong'])
+def test_questioner_csrf_missing_or_wrong_is_403(app, data_dir, token):
+    fields = dict(fill(app.get('/').form).submit_fields())
+    if token is None:
+        del fields['csrf_token']
+    else:
+        fields['csrf_token'] = token
+    app.post('/', fields, status=403)
+    assert rows(data_dir) == []
+
+
+def test_questioner_json_client_gets_201_or_structured_400(app, data_dir):
+    good = {'username': 'grace', 'password': 'cobol1959', 'password_confirm': 'cobol1959',
+            'name': 'Grace', 'quest': 'Compilers', 'color': 'red', 'is_admin': True}
+    res = app.post_json('/', good, status=201)
+    assert res.json == {'username': 'grace'}
+    assert res.location == 'http://localhost/thanks'
+    res = app.post_json('/', {**good, 'username': 'Grace'}, status=400)
+    assert res.json['errors'] == [{'location': 'body', 'name': 'username',
+                                   'description': 'That username is already taken'}]
+    res = app.post_json('/', {'username': 'x'}, status=400)
+    assert {e['name'] for e in res.json['errors']} == {
+        'username', 'password', 'password_confirm', 'name', 'quest', 'color'}
+    app.post_json('/', ['not', 'an', 'object'], status=400)
+    app.post('/', '{broken', content_type='application/json', status=400)
+    assert rows(data_dir) == [('grace',)]
+
+
+def test_questioner_form_post_asking_for_json_gets_json_errors(app):
+    fields = dict(fill(app.get('/').form, username='').submit_fields())
+    res = app.post('/', fields, headers={'Accept': 'application/json'}, status=400)
+    assert res.json['errors'][0]['name'] == 'username'
+
+
+def test_questioner_oversized_body_is_413(app, data_dir):
+    app.post('/', {'username': 'x' * (2 * 1024 * 1024)}, status=413)
+    assert rows(data_dir) == []
+
+
+def test_questioner_questions_come_from_a_file(tmp_path, data_dir):
+    questions = tmp_path / 'questions.json'
+    questions.write_text(json.dumps([{'name': 'pet', 'label': 'Your <pet>?'}]))
+    app = TestApp(make_app(data_dir=str(data_dir), questions_file=str(questions)))
+    res = app.get('/')
+    assert 'Your &lt;pet&gt;?' in res.text
+    assert 'pet' in res.form.fields and 'color' not in res.form.fields
+
+
+def test_questioner_secret_is_made_once_and_private(data_dir):
+    first = load_secret(data_dir)
+    assert load_secret(data_dir) == first and len(first) >= 32
+    assert (data_dir / 'secret').stat().st_mode & 0o777 == 0o600
+
+
+def test_questioner_repr_and_optional_questions(data_dir):
+    app = Questioner(data_dir, [Question('nick', 'Nickname', required=False)])
+    assert repr(app) == f"Questioner({str(data_dir)!r}, 1 questions)"
+
+
+def test_questioner_race_of_one_username_through_a_real_server(live_server, data_dir):
+    """Eight threads register the same name at once: one wins, no 5xx, no duplicate."""
+    base = live_server(make_app(data_dir=str(data_dir)), threads=8)
+    barrier = threading.Barrier(8)
+    statuses = []
+
+    def register(i):
+        body = json.dumps({'username': 'racer', 'password': f'password{i}',
+                           'password_confirm': f'password{i}', 'name': 'R', 'quest': 'Q',
+                           'color': 'red'}).encode()
+        request = urllib.request.Request(base + '/', body,
+                                         {'Content-Type': 'application/json'})
+        barrier.wait(timeout=10)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as res:
+                statuses.append(res.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [201] + [400] * 7
+    assert rows(data_dir) == [('racer',)]
+
+
+def test_questioner_command_line_serves(server_process, data_dir):
+    port = free_port()
+    server_process([sys.executable, '-m', 'examples.questioner', '--port', str(port),
+                    '--data', str(data_dir)], port)
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=10) as res:
+        assert b'What is your quest?' in res.read()
+    assert (data_dir / 'registrations.sqlite3').exists()
+
+
+def test_questioner_in_a_real_browser(live_server, page, data_dir):
+    base = live_server(make_app(data_dir=str(data_dir)))
+    page.goto(base + '/')
+    page.fill('#username', 'ada')
+    page.fill('#password', 'analytical')
+    page.fill('#password_confirm', 'different')
+    page.fill('#q-name', 'Ada')
+    page.click('button[type=submit]')
+    assert 'The passwords do not match' in page.inner_text('form')
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / 'questioner-errors.png', full_page=True)
+    assert page.input_value('#username') == 'ada'
+    assert page.input_value('#password') == ''
+    page.fill('#password', 'analytical')
+    page.fill('#password_confirm', 'analytical')
+    page.fill('#q-quest', 'Engines')
+    page.select_option('#q-color', 'blue')
+    page.click('button[type=submit]')
+    page.wait_for_url(base + '/thanks')
+    assert page.inner_text('h1') == 'Thank you!'
+    assert rows(data_dir) == [('ada',)]
