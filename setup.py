@@ -44,6 +44,7 @@ setup(
         'paste.app_factory': [
             'hello = examples.hello.app:make_app',
             'questioner = examples.questioner.app:make_app',
+            'wiki = examples.wiki.app:make_app',
         ],
     },
     classifiers=[

@@ -23,7 +23,10 @@ is answered 403 and never reaches the application::
     '403 Forbidden'
 """
 import hmac
+import os
 import secrets
+import time
+from pathlib import Path
 
 from webob import exc
 from webob.cookies import SignedCookieProfile
@@ -32,7 +35,7 @@ from . import _wsgi
 from .exc import ConfigurationError
 from .request import Request
 
-__all__ = ['CSRFProtection', 'csrf_token', 'check_secret']
+__all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
 
 UNSAFE_METHODS = frozenset({'POST', 'PUT', 'PATCH', 'DELETE'})
 _FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
@@ -46,6 +49,32 @@ def check_secret(secret, what):
         raise ConfigurationError(what, 'the secret must be a string of at least '
                                  '32 characters (e.g. secrets.token_urlsafe(32))')
     return secret
+
+
+def load_secret(path):
+    """The secret kept in the file ``path``, made on first use (mode 0600).
+
+    Every process serving from the same folder reads the same secret, so
+    what one gunicorn worker signed, the others accept. The file is made
+    with ``O_EXCL``: when two processes start at once, one writes it.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, 'w') as file:
+            file.write(secrets.token_urlsafe(48))
+            file.flush()
+            os.fsync(file.fileno())
+    for _ in range(100):  # another process may be between creating and writing it
+        secret = path.read_text().strip()
+        if secret:
+            return secret
+        time.sleep(0.01)
+    raise ConfigurationError(str(path), 'the secret file is empty')
 
 
 def csrf_token(req):

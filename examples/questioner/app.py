@@ -7,18 +7,18 @@ same fields gets ``201 Created`` or the errors as a structured 400.
 """
 import json
 import os
-import secrets
 from pathlib import Path
 
 from webob import Response, exc
 
 from webkit import CSRFProtection, Dispatcher, TemplateLoader
+from webkit.csrf import load_secret
 from webkit.forms import json_body, json_errors, render_form, validate, wants_json
 
 from .questions import DEFAULT_QUESTIONS, load_questions, registration_schema
 from .storage import RegistrationStore, UsernameTaken
 
-__all__ = ['Questioner', 'make_app', 'load_secret']
+__all__ = ['Questioner', 'make_app']
 
 
 class Questioner:
@@ -76,25 +76,6 @@ class Questioner:
     __call__ = routes
 
 
-def load_secret(data_dir):
-    """The signing secret kept in ``data_dir/secret`` (made once, mode 0600).
-
-    Every process serving the same data directory reads the same secret,
-    so tokens signed by one gunicorn worker are accepted by the others.
-    """
-    path = Path(data_dir) / 'secret'
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, 'w') as file:
-        file.write(secrets.token_urlsafe(48))
-        file.flush()
-        os.fsync(file.fileno())
-    return path.read_text().strip()
-
-
 def _json_request(req):
     # A cross-site page cannot send application/json without a CORS
     # preflight, which this application never grants: such requests need
@@ -107,7 +88,8 @@ def make_app(global_config=None, data_dir='questioner-data', questions_file=None
     """Build the protected application from settings (a Paste Deploy factory too)."""
     questions = load_questions(questions_file) if questions_file else DEFAULT_QUESTIONS
     app = Questioner(data_dir, questions, site_name=site_name)
-    return CSRFProtection(app, secret or load_secret(data_dir), exempt=_json_request)
+    secret = secret or load_secret(Path(data_dir) / 'secret')
+    return CSRFProtection(app, secret, exempt=_json_request)
 
 
 def application(environ, start_response):

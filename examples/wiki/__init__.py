@@ -1,0 +1,1 @@
+"""A wiki stored in files: history, edit conflicts, and writes that never lose data."""

@@ -1,0 +1,348 @@
+"""Wiki pages as files: every revision kept, every write atomic and durable.
+
+``PageStore(root)`` keeps one folder per page under ``root/pages``; each
+revision is one JSON file (``000001.json``, ...) holding the text, the
+time and the edit summary. A revision file is written to a temporary
+file in the same folder, flushed, ``fsync``-ed, moved into place with
+``os.replace`` and the folder ``fsync``-ed: a crash leaves the complete
+old page or the complete new one, never half of either::
+
+    >>> store = PageStore(getfixture('tmp_path') / 'wiki')
+    >>> store.save('Café Menu', 'Soup of the day', base_rev=0, summary='first')
+    1
+    >>> store.get('Café Menu').text
+    'Soup of the day'
+    >>> store.save('Café Menu', 'Bread', base_rev=0)
+    Traceback (most recent call last):
+    ...
+    examples.wiki.storage.EditConflict: 'Café Menu' is at revision 1, the edit started from 0
+
+Page names are human titles; they map to folder names reversibly, and
+no name can reach outside ``root``::
+
+    >>> store.filename_for('Café Menu')
+    'Caf%C3%A9%20Menu'
+    >>> store.get('../secret')
+    Traceback (most recent call last):
+    ...
+    examples.wiki.storage.InvalidPageName: invalid page name '../secret': it may not contain "/" or "\\"
+"""
+import difflib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import time
+import unicodedata
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+__all__ = ['PageStore', 'Revision', 'InvalidPageName', 'EditConflict', 'PageTooLarge']
+
+_REVISION = re.compile(r'(\d{6})\.json\Z')
+_TEMP_PREFIX = '.tmp-'
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+MAX_NAME_BYTES = 200
+
+
+class InvalidPageName(ValueError):
+    """``name`` cannot be a page title; ``reason`` says why."""
+
+    def __init__(self, name, reason):
+        super().__init__(name, reason)
+        self.name = name
+        self.reason = reason
+
+    def __str__(self):
+        return f'invalid page name {self.name!r}: {self.reason}'
+
+
+class EditConflict(Exception):
+    """``title`` moved on to ``current_rev`` after an edit began at ``base_rev``."""
+
+    def __init__(self, title, base_rev, current_rev):
+        super().__init__(title, base_rev, current_rev)
+        self.title = title
+        self.base_rev = base_rev
+        self.current_rev = current_rev
+
+    def __str__(self):
+        return (f'{self.title!r} is at revision {self.current_rev}, '
+                f'the edit started from {self.base_rev}')
+
+
+class PageTooLarge(ValueError):
+    """A text of ``size`` bytes is over the store's ``limit``."""
+
+    def __init__(self, size, limit):
+        super().__init__(size, limit)
+        self.size = size
+        self.limit = limit
+
+    def __str__(self):
+        return f'the page is {self.size} bytes; at most {self.limit} are kept'
+
+
+class Revision:
+    """One revision of a page: ``title``, ``rev``, ``text``, ``timestamp``, ``summary``."""
+
+    __slots__ = ('title', 'rev', 'text', 'timestamp', 'summary')
+
+    def __init__(self, title, rev, text, timestamp, summary):
+        self.title = title
+        self.rev = rev
+        self.text = text
+        self.timestamp = timestamp      # seconds since the epoch, UTC
+        self.summary = summary
+
+    def __repr__(self):
+        return f'<Revision {self.title!r} {self.rev}>'
+
+    @property
+    def etag(self):
+        """An entity tag that changes whenever the page does."""
+        return hashlib.sha256(f'{self.title}\0{self.rev}'.encode()).hexdigest()[:32]
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PageStore:
+    """The pages kept under ``root`` (created if missing)."""
+
+    def __init__(self, root, max_page_bytes=256 * 1024):
+        self.root = Path(root)
+        self.pages = self.root / 'pages'
+        self.pages.mkdir(parents=True, exist_ok=True)
+        self._pages_real = self.pages.resolve()
+        self.max_page_bytes = max_page_bytes
+        self.cleanup()
+
+    def __repr__(self):
+        return f'PageStore({str(self.root)!r})'
+
+    # -- names ------------------------------------------------------------
+
+    @staticmethod
+    def normalize_title(name):
+        """The canonical form of a title, or :class:`InvalidPageName`."""
+        if not isinstance(name, str):
+            raise InvalidPageName(name, 'a title is text')
+        title = ' '.join(unicodedata.normalize('NFC', name).split())
+        if not title:
+            raise InvalidPageName(name, 'it is empty')
+        if '/' in title or '\\' in title:
+            raise InvalidPageName(name, 'it may not contain "/" or "\\"')
+        if _CONTROL.search(name):
+            raise InvalidPageName(name, 'it may not contain control characters')
+        if title.startswith('.'):
+            raise InvalidPageName(name, 'it may not start with "."')
+        if len(quote(title, safe='')) > MAX_NAME_BYTES:
+            raise InvalidPageName(name, 'it is too long')
+        return title
+
+    def filename_for(self, title):
+        """The folder name of ``title``: its UTF-8 bytes percent-encoded.
+
+        Only letters, digits, ``-`` and ``_`` stay as they are, so a folder
+        name never starts with a dot and never holds a separator.
+        """
+        return quote(self.normalize_title(title), safe='')
+
+    @staticmethod
+    def title_from_filename(filename):
+        """The title a folder name stands for (the inverse of :meth:`filename_for`)."""
+        return unquote(filename, errors='strict')
+
+    def _page_dir(self, title):
+        path = self.pages / self.filename_for(title)
+        # A folder planted as a symlink must not lead reads or writes elsewhere.
+        if path.is_symlink() or not path.resolve().is_relative_to(self._pages_real):
+            raise InvalidPageName(title, 'its folder is not a plain folder of the wiki')
+        return path
+
+    # -- reading ------------------------------------------------------------
+
+    def _revisions(self, page_dir):
+        try:
+            names = os.listdir(page_dir)
+        except FileNotFoundError:
+            return []
+        return sorted(int(found[1]) for found in map(_REVISION.match, names) if found)
+
+    def _read(self, page_dir, rev):
+        try:
+            fd = os.open(page_dir / f'{rev:06d}.json', os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as error:
+            if error.errno in (errno.ENOENT, errno.ELOOP):
+                return None  # missing, or a planted symlink: never followed
+            raise
+        with os.fdopen(fd, encoding='utf-8') as file:
+            data = json.load(file)
+        return Revision(data['title'], rev, data['text'], data['time'], data['summary'])
+
+    def current_rev(self, title):
+        """The newest revision number of ``title``, 0 when it has none."""
+        revisions = self._revisions(self._page_dir(title))
+        return revisions[-1] if revisions else 0
+
+    def get(self, title, rev=None):
+        """Revision ``rev`` (default: the newest) of ``title``, or None."""
+        page_dir = self._page_dir(title)
+        if rev is None:
+            revisions = self._revisions(page_dir)
+            if not revisions:
+                return None
+            rev = revisions[-1]
+        return self._read(page_dir, rev)
+
+    def exists(self, title):
+        """Whether ``title`` has at least one revision (invalid names do not)."""
+        try:
+            return self.current_rev(title) > 0
+        except InvalidPageName:
+            return False
+
+    def history(self, title):
+        """Every revision of ``title``, newest first."""
+        page_dir = self._page_dir(title)
+        found = (self._read(page_dir, rev) for rev in reversed(self._revisions(page_dir)))
+        return [revision for revision in found if revision is not None]
+
+    def all_pages(self):
+        """The titles of every page, sorted."""
+        titles = []
+        for entry in os.scandir(self.pages):
+            if entry.name.startswith('.') or not entry.is_dir(follow_symlinks=False):
+                continue
+            if self._revisions(entry.path):
+                titles.append(self.title_from_filename(entry.name))
+        return sorted(titles, key=str.casefold)
+
+    def recent_changes(self, limit=50):
+        """The newest ``limit`` revisions across the wiki, newest first."""
+        revisions = []
+        for title in self.all_pages():
+            page_dir = self._page_dir(title)
+            for rev in self._revisions(page_dir)[-limit:]:
+                revision = self._read(page_dir, rev)
+                if revision is not None:
+                    revisions.append(revision)
+        revisions.sort(key=lambda r: (r.timestamp, r.rev), reverse=True)
+        return revisions[:limit]
+
+    def search(self, query, limit=50):
+        """Titles whose title or text holds every word of ``query`` (any case)."""
+        words = query.casefold().split()
+        if not words:
+            return []
+        matches = []
+        for title in self.all_pages():
+            page = self.get(title)
+            haystack = f'{title}\n{page.text}'.casefold() if page else ''
+            if all(word in haystack for word in words):
+                matches.append(title)
+                if len(matches) == limit:
+                    break
+        return matches
+
+    def diff(self, title, rev_a, rev_b):
+        """The unified diff from revision ``rev_a`` to ``rev_b``, as lines (None if missing)."""
+        page_dir = self._page_dir(title)
+        old, new = self._read(page_dir, rev_a), self._read(page_dir, rev_b)
+        if old is None or new is None:
+            return None
+        return list(difflib.unified_diff(old.text.splitlines(), new.text.splitlines(),
+                                         f'revision {rev_a}', f'revision {rev_b}',
+                                         lineterm=''))
+
+    # -- writing ------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, page_dir):
+        # flock on a file of the page: exclusive across processes and across
+        # threads alike, since each holder opens the file anew.
+        fd = os.open(page_dir / '.lock', os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def save(self, title, text, base_rev, summary=''):
+        """Store ``text`` as the next revision of ``title``; returns its number.
+
+        ``base_rev`` is the revision the edit started from (0 for a new
+        page); if the page has moved on, :class:`EditConflict` is raised
+        and nothing is written.
+        """
+        title = self.normalize_title(title)
+        text = text.replace('\r\n', '\n').replace('\r', '\n')
+        size = len(text.encode('utf-8'))
+        if size > self.max_page_bytes:
+            raise PageTooLarge(size, self.max_page_bytes)
+        page_dir = self._page_dir(title)
+        page_dir.mkdir(exist_ok=True)
+        with self._locked(page_dir):
+            revisions = self._revisions(page_dir)
+            current = revisions[-1] if revisions else 0
+            if current != base_rev:
+                raise EditConflict(title, base_rev, current)
+            record = {'title': title, 'text': text, 'time': time.time(),
+                      'summary': ' '.join(str(summary).split())[:200]}
+            self._write_atomically(page_dir, f'{current + 1:06d}.json',
+                                   json.dumps(record, ensure_ascii=False).encode('utf-8'))
+        return current + 1
+
+    def _write_atomically(self, folder, name, data):
+        temp = folder / f'{_TEMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}'
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            with os.fdopen(fd, 'wb') as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp, folder / name)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(folder)
+
+    def cleanup(self):
+        """Remove temporary files a crash left behind; returns how many.
+
+        A temporary file names the process writing it; files of another
+        live process (a sibling worker in the middle of a save) are kept.
+        """
+        removed = 0
+        for page in os.scandir(self.pages):
+            if not page.is_dir(follow_symlinks=False):
+                continue
+            for entry in os.scandir(page.path):
+                if (entry.name.startswith(_TEMP_PREFIX)
+                        and entry.is_file(follow_symlinks=False)
+                        and not _writer_alive(entry.name)):
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
+
+def _writer_alive(temp_name):
+    pid = temp_name[len(_TEMP_PREFIX):].partition('-')[0]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        return True
+    return True
