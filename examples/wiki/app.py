@@ -67,7 +67,7 @@ class WikiApp:
 
     def _title(self, title):
         try:
-            return self.store.normalize_title(title)
+            return self.store.check_title(title)
         except InvalidPageName:
             raise exc.HTTPBadRequest('that is not a valid page name') from None
 
@@ -94,7 +94,7 @@ class WikiApp:
 
     def view(self, req, title):
         canonical = self._title(title)
-        if canonical != title:
+        if canonical != title:  # e.g. doubled spaces: one URL per page
             return exc.HTTPMovedPermanently(location=req.link('view', title=canonical))
         page = self.store.get(title)
         if page is None:

@@ -162,6 +162,16 @@ class PageStore:
         """The title a folder name stands for (the inverse of :meth:`filename_for`)."""
         return unquote(filename, errors='strict')
 
+    def check_title(self, title):
+        """The canonical form of ``title``, checked against its folder too.
+
+        Raises :class:`InvalidPageName` for a bad name, or for a page whose
+        folder is not a plain folder of the wiki (a planted symlink).
+        """
+        title = self.normalize_title(title)
+        self._page_dir(title)
+        return title
+
     def _page_dir(self, title):
         path = self.pages / self.filename_for(title)
         # A folder planted as a symlink must not lead reads or writes elsewhere.

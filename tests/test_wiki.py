@@ -1,0 +1,231 @@
+"""The wiki application through WebTest, on real temporary directories."""
+import os
+from urllib.parse import quote
+
+import pytest
+from webtest import TestApp
+
+from examples.wiki.app import WikiApp, make_app
+
+
+@pytest.fixture
+def wiki_root(tmp_path):
+    """The wiki's folder, with a canary file and a look-alike sibling beside it."""
+    root = tmp_path / 'wiki'
+    (tmp_path / 'canary.txt').write_text('canary')
+    (tmp_path / 'wiki-evil').mkdir()
+    (tmp_path / 'wiki-evil' / 'x.json').write_text('{"evil": true}')
+    return root
+
+
+@pytest.fixture
+def app(wiki_root):
+    return TestApp(make_app(file_path=str(wiki_root)))
+
+
+def create(app, title, text, summary=''):
+    form = app.get(f'/{quote(title)}/edit').forms['edit']
+    form['text'] = text
+    form['summary'] = summary
+    return form.submit()
+
+
+def outside_untouched(tmp_path):
+    assert (tmp_path / 'canary.txt').read_text() == 'canary'
+    assert sorted(os.listdir(tmp_path)) == ['canary.txt', 'wiki', 'wiki-evil']
+    assert os.listdir(tmp_path / 'wiki-evil') == ['x.json']
+
+
+def test_wiki_front_page_missing_says_so_and_writes_nothing(app, wiki_root):
+    res = app.get('/', status=404)
+    assert 'There is no page called “Front Page” yet.' in res.text
+    assert res.click('Create it').request.path == '/Front%20Page/edit'
+    assert os.listdir(wiki_root / 'pages') == []
+
+
+def test_wiki_create_view_edit_cycle(app, wiki_root):
+    res = create(app, 'Front Page', 'Hello [[Café Menu]]', summary='start')
+    assert res.status_int == 303 and res.location == 'http://localhost/Front%20Page'
+    page = res.follow()
+    assert 'Saved.' in page.text
+    link = page.html.find('a', string='Café Menu')
+    assert link['href'] == '/Caf%C3%A9%20Menu' and link['class'] == ['missing']
+    menu = app.get(link['href'], status=404)
+    assert 'There is no page called “Café Menu” yet.' in menu.text
+    create(app, 'Café Menu', 'Soup')
+    assert app.get('/Caf%C3%A9%20Menu').html.find('article').text.strip() == 'Soup'
+    assert 'class="missing"' not in app.get('/').text
+
+
+def test_wiki_edit_form_carries_the_base_revision(app):
+    create(app, 'Page', 'one')
+    form = app.get('/Page/edit').forms['edit']
+    assert form['base_rev'].value == '1' and form['text'].value == 'one'
+    assert form['csrf_token'].value
+
+
+def test_wiki_second_editor_from_same_base_gets_409_and_first_text_survives(app):
+    create(app, 'Page', 'original')
+    first = app.get('/Page/edit').forms['edit']
+    second = app.get('/Page/edit').forms['edit']
+    first['text'] = 'first editor'
+    first.submit(status=303)
+    second['text'] = 'second editor'
+    conflict = second.submit(status=409)
+    assert 'first editor' in conflict.html.find('pre', class_='theirs').text
+    merge = conflict.forms['edit']
+    assert merge['text'].value == 'second editor' and merge['base_rev'].value == '2'
+    assert app.get('/Page').html.find('article').text.strip() == 'first editor'
+    merge['text'] = 'merged'
+    merge.submit(status=303)
+    assert app.get('/Page').html.find('article').text.strip() == 'merged'
+
+
+def test_wiki_history_revision_and_diff(app):
+    create(app, 'Page', 'line one\n', summary='first')
+    create(app, 'Page', 'line one\nline two\n', summary='<b>second</b>')
+    history = app.get('/Page/history')
+    assert [a.text for a in history.html.select('td a')] == ['2', '1']
+    assert '&lt;b&gt;second&lt;/b&gt;' in history.text
+    old = app.get('/Page/revisions/1')
+    assert 'line one' in old.text and 'line two' not in old.text
+    diff = history.forms['compare'].submit()
+    assert diff.html.find('span', class_='add').text == '+line two'
+    app.get('/Page/revisions/9', status=404)
+    app.get('/Page/diff?from=1&to=9', status=404)
+    app.get('/Page/diff?from=x&to=1', status=400)
+    app.get('/Nothing/history', status=404)
+
+
+def test_wiki_all_pages_recent_changes_and_search(app):
+    create(app, 'Beta', 'the quick brown fox')
+    create(app, 'alpha', 'lazy dog', summary='dogs')
+    assert [a.text for a in app.get('/-/all').html.select('ul.pages a')] == ['alpha', 'Beta']
+    recent = app.get('/-/recent').html.select('ul.recent a')
+    assert [a.text for a in recent] == ['alpha', 'Beta']
+    found = app.get('/-/search', {'q': 'QUICK fox'})
+    assert [a.text for a in found.html.select('ul.results a')] == ['Beta']
+    assert 'Type words to search for.' in app.get('/-/search').text
+    assert 'No pages yet.' not in app.get('/-/all').text
+
+
+def test_wiki_all_pages_empty(app):
+    assert 'No pages yet.' in app.get('/-/all').text
+
+
+def test_wiki_view_answers_conditional_get_with_304(app):
+    create(app, 'Page', 'text')
+    first = app.get('/Page')
+    assert first.headers['Cache-Control'] == 'private, no-cache'
+    again = app.get('/Page', headers={'If-None-Match': first.headers['ETag']}, status=304)
+    assert again.body == b''
+    app.get('/Page', headers={'If-Modified-Since': first.headers['Last-Modified']},
+            status=304)
+    create(app, 'Page', 'changed')
+    app.get('/Page', headers={'If-None-Match': first.headers['ETag']}, status=200)
+
+
+def test_wiki_etag_changes_when_a_linked_page_appears(app):
+    create(app, 'Page', 'see [[Other]]')
+    etag = app.get('/Page').headers['ETag']
+    create(app, 'Other', 'here now')
+    res = app.get('/Page', headers={'If-None-Match': etag}, status=200)
+    assert 'class="missing"' not in res.text
+
+
+def test_wiki_non_canonical_title_redirects(app):
+    res = app.get('/Front%20%20Page%20', status=301)
+    assert res.location == 'http://localhost/Front%20Page'
+
+
+@pytest.mark.parametrize('payload', [
+    '<script>alert(1)</script>',
+    '"><img src=x onerror=alert(1)>',
+    "[[x|<img src=x onerror=alert(1)>]]",
+    '[javascript:alert(1) click]',
+    '{{py:import os}}{{os.system("id")}}',
+    '</textarea><script>alert(1)</script>',
+])
+def test_wiki_stored_xss_comes_out_escaped(app, payload):
+    create(app, 'Page', payload, summary=payload)
+    for url in ('/Page', '/Page/history', '/Page/revisions/1', '/-/recent',
+                '/Page/edit'):
+        body = app.get(url).text
+        assert '<script>alert' not in body and '<img src=x' not in body
+        assert 'href="javascript:' not in body
+    assert '{{py:import os}}' in app.get('/Page').text or 'py:import' not in payload
+
+
+@pytest.mark.parametrize('url', [
+    '/..', '/../canary.txt', '/%2e%2e', '/%2e%2e/edit', '/..%2F..%2Fcanary.txt',
+    '/.hidden', '/a%5Cb', '/%00', '/x%00y/edit', '/' + 'a' * 300,
+])
+def test_wiki_traversal_and_bad_names_never_reach_outside(app, tmp_path, url):
+    res = app.get(url, expect_errors=True)
+    assert res.status_int in (400, 404)
+    assert 'canary' not in res.text
+    outside_untouched(tmp_path)
+
+
+@pytest.mark.parametrize('title', ['..', '../canary.txt', '/etc/passwd', '.hidden',
+                                   'a\\b', 'x\x00y'])
+def test_wiki_saving_bad_names_writes_nothing_outside(app, tmp_path, title):
+    csrf = app.get('/Some/edit').forms['edit']['csrf_token'].value
+    app.post(f'/{quote(title, safe="")}/edit',
+             {'text': 'x', 'base_rev': '0', 'csrf_token': csrf}, expect_errors=True)
+    outside_untouched(tmp_path)
+    assert os.listdir(tmp_path / 'wiki' / 'pages') == []
+
+
+def test_wiki_planted_symlink_is_not_followed(app, wiki_root, tmp_path):
+    (wiki_root / 'pages' / 'Evil').symlink_to(tmp_path / 'wiki-evil')
+    res = app.get('/Evil', status=400)
+    assert 'true' not in res.text
+    csrf = app.get('/Some/edit').forms['edit']['csrf_token'].value
+    app.post('/Evil/edit', {'text': 'x', 'base_rev': '0', 'csrf_token': csrf},
+             expect_errors=True)
+    assert os.listdir(tmp_path / 'wiki-evil') == ['x.json']
+
+
+def test_wiki_post_without_csrf_token_is_403_and_writes_nothing(app, wiki_root):
+    app.get('/', status=404)
+    app.post('/Page/edit', {'text': 'x', 'base_rev': '0'}, status=403)
+    assert os.listdir(wiki_root / 'pages') == []
+
+
+def test_wiki_missing_base_revision_is_400(app):
+    csrf = app.get('/Page/edit').forms['edit']['csrf_token'].value
+    app.post('/Page/edit', {'text': 'x', 'csrf_token': csrf}, status=400)
+
+
+def test_wiki_oversized_page_is_refused_with_the_form(app):
+    form = app.get('/Page/edit').forms['edit']
+    form['text'] = 'x' * (300 * 1024)
+    res = form.submit(status=413)
+    assert 'at most 262144 are kept' in res.text
+
+
+def test_wiki_body_over_the_limit_is_413(app):
+    csrf = app.get('/Page/edit').forms['edit']['csrf_token'].value
+    app.post('/Page/edit', {'text': 'x' * (2 * 1024 * 1024), 'base_rev': '0',
+                            'csrf_token': csrf}, status=413)
+
+
+def test_wiki_unwritable_store_is_a_generic_500_and_old_page_survives(app, wiki_root,
+                                                                       caplog):
+    create(app, 'Page', 'old text')
+    form = app.get('/Page/edit').forms['edit']
+    # A directory where the next revision file must go: os.replace fails
+    # for real, as it would on a read-only or full disk.
+    (wiki_root / 'pages' / 'Page' / '000002.json').mkdir()
+    (wiki_root / 'pages' / 'Page' / '000002.json' / 'keep').write_text('')
+    form['text'] = 'new text'
+    res = form.submit(status=500)
+    assert 'Traceback' not in res.text and 'json' not in res.text
+    assert 'IsADirectoryError' in caplog.text or 'OSError' in caplog.text
+    leftovers = [n for n in os.listdir(wiki_root / 'pages' / 'Page') if n.startswith('.tmp')]
+    assert leftovers == []
+
+
+def test_wiki_repr():
+    assert repr(WikiApp.routes) == '<Dispatcher on WikiApp with 10 routes>'
