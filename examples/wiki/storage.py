@@ -183,10 +183,13 @@ class PageStore:
 
     def _revisions(self, page_dir):
         try:
-            names = os.listdir(page_dir)
+            entries = list(os.scandir(page_dir))
         except FileNotFoundError:
             return []
-        return sorted(int(found[1]) for found in map(_REVISION.match, names) if found)
+        # Only regular files count: never a planted symlink or a folder.
+        return sorted(int(found[1]) for entry in entries
+                      if (found := _REVISION.match(entry.name))
+                      and entry.is_file(follow_symlinks=False))
 
     def _read(self, page_dir, rev):
         try:
@@ -329,17 +332,20 @@ class PageStore:
     def cleanup(self):
         """Remove temporary files a crash left behind; returns how many.
 
-        A temporary file names the process writing it; files of another
-        live process (a sibling worker in the middle of a save) are kept.
+        A temporary file names the process writing it: files of a live
+        process (this one, or a sibling worker in the middle of a save)
+        are kept unless they are older than any save could take.
         """
         removed = 0
+        stale = time.time() - 3600
         for page in os.scandir(self.pages):
             if not page.is_dir(follow_symlinks=False):
                 continue
             for entry in os.scandir(page.path):
                 if (entry.name.startswith(_TEMP_PREFIX)
                         and entry.is_file(follow_symlinks=False)
-                        and not _writer_alive(entry.name)):
+                        and (not _writer_alive(entry.name)
+                             or entry.stat(follow_symlinks=False).st_mtime < stale)):
                     os.unlink(entry.path)
                     removed += 1
         return removed
@@ -347,7 +353,7 @@ class PageStore:
 
 def _writer_alive(temp_name):
     pid = temp_name[len(_TEMP_PREFIX):].partition('-')[0]
-    if not pid.isdigit() or int(pid) == os.getpid():
+    if not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
