@@ -98,9 +98,10 @@ def server_process():
     processes = []
     env = {**os.environ, 'PYTHONPATH': os.getcwd()}
 
-    def start(argv, port, timeout=30, cwd=None):
+    def start(argv, port, timeout=30, cwd=None, extra_env=None):
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   env=env, cwd=cwd, start_new_session=True)
+                                   env={**env, **(extra_env or {})}, cwd=cwd,
+                                   start_new_session=True)
         processes.append(process)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
