@@ -6,6 +6,7 @@ import pytest
 from webtest import TestApp
 
 from examples.wiki.app import WikiApp, make_app
+from tests.conftest import ARTIFACTS
 from tests.test_wiki_storage import disk_full_after
 
 
@@ -227,3 +228,44 @@ def test_wiki_full_disk_is_a_generic_500_and_old_page_survives(app, wiki_root, c
 
 def test_wiki_repr():
     assert repr(WikiApp.routes) == '<Dispatcher on WikiApp with 10 routes>'
+
+
+def test_wiki_in_a_real_browser(live_server, page, chromium, wiki_root):
+    base = live_server(make_app(file_path=str(wiki_root)))
+    page.goto(base + '/')
+    page.click('text=Create it')
+    page.fill('#text', "Welcome! See [[Second Page]] for ''more''.")
+    page.fill('#summary', 'first words')
+    page.click('#edit button[type=submit]')
+    assert page.inner_text('.flash') == 'Saved.'
+    assert page.get_attribute('a.missing', 'href') == '/Second%20Page'
+    page.click('a.missing')                                   # follow the new link
+    page.click('text=Create it')
+    page.fill('#text', '= Second =\nIt exists now.')
+    page.click('#edit button[type=submit]')
+    assert page.inner_text('article h2') == 'Second'
+    page.goto(base + '/')
+    assert page.locator('a.missing').count() == 0
+    page.click('footer >> text=Edit')
+    page.fill('#text', "Welcome back! See [[Second Page]] for ''more''.")
+    page.click('#edit button[type=submit]')
+    page.click('footer >> text=History')
+    assert page.locator('table.history tr').count() == 3          # header + 2 revisions
+    page.click('#compare button[type=submit]')
+    assert '+Welcome back!' in page.inner_text('pre.diff')
+    # Two tabs edit the same revision: the second to save gets the conflict page.
+    other = chromium.new_context().new_page()
+    page.goto(base + '/Front%20Page/edit')
+    other.goto(base + '/Front%20Page/edit')
+    page.fill('#text', 'Saved by the first tab.')
+    page.click('#edit button[type=submit]')
+    other.fill('#text', 'Saved by the second tab.')
+    other.click('#edit button[type=submit]')
+    assert 'Someone saved this page' in other.inner_text('.conflict')
+    assert other.inner_text('pre.theirs') == 'Saved by the first tab.'
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    other.screenshot(path=ARTIFACTS / 'wiki-conflict.png', full_page=True)
+    other.fill('#text', 'Merged by hand.')
+    other.click('#edit button[type=submit]')
+    assert other.inner_text('article') == 'Merged by hand.'
+    other.context.close()
