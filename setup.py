@@ -22,7 +22,8 @@ setup(
     extras_require={
         'test': [
             'pytest>=8',
-            'pytest-cov>=5',
+            'pytest-cov>=7',
+            'coverage>=7.10',
             'webtest>=3.0.1',
             'sphinx>=7',
             'playwright>=1.45',

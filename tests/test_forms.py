@@ -367,3 +367,30 @@ def test_json_errors_shape_and_status():
     res = json_errors({'b': 'second', 'a': 'first'}, status=422)
     assert res.status_int == 422
     assert [e['name'] for e in res.json['errors']] == ['a', 'b']
+
+
+def test_load_secret_makes_one_private_secret(tmp_path):
+    from webkit.csrf import load_secret
+    path = tmp_path / 'conf' / 'secret'
+    first = load_secret(path)
+    assert load_secret(path) == first and len(first) >= 32
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_load_secret_waits_for_a_secret_being_written(tmp_path):
+    import threading
+    from webkit.csrf import load_secret
+    path = tmp_path / 'secret'
+    path.write_text('')                       # created, not yet written
+    writer = threading.Timer(0.1, path.write_text, args=('w' * 40,))
+    writer.start()
+    assert load_secret(path) == 'w' * 40
+    writer.join()
+
+
+def test_load_secret_refuses_an_empty_file_for_good(tmp_path):
+    from webkit.csrf import load_secret
+    (tmp_path / 'secret').write_text('  \n')
+    with pytest.raises(ConfigurationError) as info:
+        load_secret(tmp_path / 'secret')
+    assert info.value.problem == 'the secret file is empty'

@@ -91,7 +91,7 @@ def test_store_leftover_temp_files_are_removed_and_never_listed(store, tmp_path)
     old = page_dir / f'.tmp-{os.getpid()}-2'
     old.write_text('mine, from an hour ago')
     os.utime(old, (0, 0))
-    live = multiprocessing.get_context('fork').Process(target=_sleep)
+    live = multiprocessing.get_context('spawn').Process(target=_sleep)
     live.start()
     try:
         (page_dir / f'.tmp-{live.pid}-3').write_text('a sibling is writing this')
@@ -183,7 +183,8 @@ def test_store_threads_never_lose_or_duplicate_a_save(store):
 
 
 def test_store_processes_never_lose_or_duplicate_a_save(store):
-    context = multiprocessing.get_context('fork')
+    # spawn, not fork: forking a process that runs threads can copy held locks.
+    context = multiprocessing.get_context('spawn')
     results = context.Queue()
     workers = [context.Process(target=_save_with_retry, args=(store.root, w, 10, results))
                for w in range(4)]

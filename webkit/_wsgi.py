@@ -159,15 +159,18 @@ def _body_too_large(environ, limit):
 
 def handle(environ, start_response, RequestClass, handler):
     """Build a request, run ``handler(req)`` and answer, safely."""
-    refusal = _body_too_large(environ, RequestClass.max_body_size)
+    # A plain WebOb request class has no limit of its own: webkit's applies.
+    limit = getattr(RequestClass, 'max_body_size', Request.max_body_size)
+    refusal = _body_too_large(environ, limit)
     if refusal is not None:
         return refusal(environ, start_response)
     req = RequestClass(environ)
-    if not issubclass(RequestClass, Request):
+    ours = issubclass(RequestClass, Request)
+    if not ours:
         req.response = req.ResponseClass()  # a plain WebOb request class
     try:
         result = handler(req)
-        if isinstance(result, (str, bytes)) and '_response' not in req.__dict__:
+        if ours and isinstance(result, (str, bytes)) and '_response' not in req.__dict__:
             return _plain_body(result, environ, start_response)
         app = normalize(req, result)
         if isinstance(app, StaticPage):  # headers checked when it was built

@@ -75,8 +75,6 @@ def serve(app, host='127.0.0.1', port=8080, *, threads=4, **settings):
     server = make_server(app, host, port, threads=threads, **settings)
     print(f'Serving on http://{host}:{server.effective_port}', flush=True)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        server.run()  # returns on Ctrl-C: waitress handles KeyboardInterrupt itself
     finally:
         server.close()

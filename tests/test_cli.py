@@ -1,0 +1,94 @@
+"""``python -m webkit``: serve and print routes, with clear errors."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from tests.conftest import free_port
+from webkit.__main__ import main
+
+DATA = os.path.join(os.path.dirname(__file__), 'data')
+ENV = {**os.environ, 'PYTHONPATH': os.pathsep.join([DATA, os.getcwd()])}
+
+
+def webkit(*args, timeout=30):
+    return subprocess.run([sys.executable, '-m', 'webkit', *args], capture_output=True,
+                          text=True, env=ENV, timeout=timeout)
+
+
+def test_cli_routes_prints_the_table():
+    result = webkit('routes', 'cliapp:application')
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        'name   methods   path          target',
+        'index  GET,HEAD  /             Site.index',
+        'page   GET,HEAD  /page/{name}  Site.page',
+    ]
+
+
+@pytest.mark.parametrize('spec, message', [
+    ('nocolon', "expected 'package.module:name'"),
+    ('no_such_module:app', "no module named 'no_such_module'"),
+    ('cliapp:nothere', "cliapp has no attribute 'nothere'"),
+    ('cliapp:Site', 'give an instance, not a class'),
+    ('cliapp:not_an_app', 'not a WSGI application'),
+])
+def test_cli_bad_application_spec_exits_2_with_a_clear_error(spec, message):
+    result = webkit('serve', spec)
+    assert result.returncode == 2
+    assert result.stderr.startswith('error: ') and message in result.stderr
+
+
+def test_cli_routes_of_an_app_without_a_table_exits_2():
+    result = webkit('routes', 'cliapp:plain')
+    assert result.returncode == 2 and 'has no route table' in result.stderr
+
+
+def test_cli_serve_answers_and_stops_on_sigterm(server_process):
+    port = free_port()
+    process = server_process([sys.executable, '-m', 'webkit', 'serve', 'cliapp:application',
+                              '--port', str(port)], port, extra_env={'PYTHONPATH': ENV['PYTHONPATH']})
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}/page/x', timeout=10) as res:
+        assert res.read() == b'page x'
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0
+    assert f'Serving on http://127.0.0.1:{port}' in process.stdout.read().decode()
+
+
+def test_cli_serve_port_in_use_exits_1():
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = webkit('serve', 'cliapp:application', '--port', str(port))
+    assert result.returncode == 1
+    assert f'cannot listen on 127.0.0.1:{port}: the address is already in use' in result.stderr
+
+
+def test_cli_serve_with_reload(server_process):
+    port = free_port()
+    server_process([sys.executable, '-m', 'webkit', 'serve', 'cliapp:plain', '--reload',
+                    '--port', str(port)], port, extra_env={'PYTHONPATH': ENV['PYTHONPATH']})
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=10) as res:
+        assert res.read() == b'plain app'
+
+
+def test_cli_main_in_process(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(DATA)
+    assert main(['routes', 'cliapp:application']) == 0
+    assert 'Site.page' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(['serve', 'cliapp:nothere'])
+    assert info.value.code == 2
+
+
+def test_load_object_reraises_errors_inside_the_module(tmp_path, monkeypatch):
+    from webkit._util import load_object
+    (tmp_path / 'brokenmod.py').write_text('import no_such_dependency\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError):
+        load_object('brokenmod:x')

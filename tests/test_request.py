@@ -1,0 +1,174 @@
+"""Bad input gets a 4xx: undecodable bytes, foreign charsets, broken bodies, limits."""
+import io
+
+import pytest
+from webtest import TestApp
+
+from webkit import Request, wsgify
+
+
+@wsgify
+def echo(req):
+    """Touch everything a handler might read."""
+    part = req.GET.get('part', 'params')
+    if part == 'path':
+        return req.path_info
+    if part == 'json':
+        return repr(req.json_body)
+    if part == 'text':
+        return req.text
+    return repr(sorted(req.params.items()))
+
+
+@pytest.fixture
+def app():
+    return TestApp(echo)
+
+
+def raw_post(body, content_type, app=echo):
+    """POST exactly these bytes (WebTest would re-encode them)."""
+    req = Request.blank('/', method='POST', body=body)
+    req.environ['CONTENT_TYPE'] = content_type
+    return req.get_response(app)
+
+
+def test_request_path_with_undecodable_bytes_is_400(app):
+    app.get('/%FF?part=path', status=400)
+    assert app.get('/caf%C3%A9?part=path').text == '/café'
+
+
+def test_request_query_with_undecodable_bytes_is_400_when_read(app):
+    app.get('/?q=%FF', status=400)
+    path_only = TestApp(wsgify(lambda req: req.path_info))
+    assert path_only.get('/?q=%FF').text == '/'  # never read, never refused
+
+
+def test_request_script_name_with_undecodable_bytes_is_400():
+    req = Request.blank('/')
+    req.environ['SCRIPT_NAME'] = '/\xff'
+    with pytest.raises(Exception) as info:
+        req.script_name
+    assert info.value.status_int == 400
+
+
+@pytest.mark.parametrize('body, content_type', [
+    (b'a=%FF', 'application/x-www-form-urlencoded'),
+    (b'a=1', 'application/x-www-form-urlencoded; charset=latin-1'),
+    (b'a=1', 'application/x-www-form-urlencoded; charset="shift_jis"'),
+    (b'garbage', 'multipart/form-data'),
+    (b'--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\n\xff\xfe\r\n--zz--\r\n',
+     'multipart/form-data; boundary=zz'),
+])
+def test_request_bad_form_body_is_400(body, content_type):
+    assert raw_post(body, content_type).status_int == 400
+
+
+def test_request_form_charset_utf8_is_accepted(app):
+    res = app.post('/', 'a=%C3%A9'.encode(),
+                   content_type='application/x-www-form-urlencoded; charset=UTF-8')
+    assert res.text == "[('a', 'é')]"
+
+
+def test_request_genuine_replacement_character_is_accepted():
+    body = ('--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\n\ufffd\r\n'
+            '--zz--\r\n').encode()
+    res = raw_post(body, 'multipart/form-data; boundary=zz')
+    assert res.text == "[('a', '\ufffd')]"
+
+
+def test_request_multipart_upload_works(app):
+    res = app.post('/', {'a': 'x'}, upload_files=[('f', 'f.txt', b'data')])
+    assert "('a', 'x')" in res.text
+
+
+def test_request_form_cache_is_reused():
+    req = Request.blank('/', POST={'a': '1'})
+    assert req.POST is req.POST
+
+
+def test_request_non_form_body_gives_no_fields(app):
+    assert app.post('/', b'{}', content_type='application/json').text == '[]'
+
+
+@pytest.mark.parametrize('fields, status', [(999, 200), (1000, 413)])
+def test_request_too_many_fields(app, fields, status):
+    app.post('/', '&'.join(f'f{i}=1' for i in range(fields + 1)), status=status)
+
+
+def test_request_too_many_multipart_fields_is_413(app):
+    class Few(Request):
+        max_form_fields = 3
+
+    app = TestApp(wsgify(echo.func, RequestClass=Few))
+    app.post('/', {f'f{i}': 'x' for i in range(4)},
+             content_type='multipart/form-data', status=413)
+
+
+@pytest.mark.parametrize('body, content_type', [
+    (b'{bad', 'application/json'),
+    (b'\xff\xfe{}', 'application/json'),
+])
+def test_request_invalid_json_is_400(app, body, content_type):
+    app.post('/?part=json', body, content_type=content_type, status=400)
+
+
+def test_request_json_and_text(app):
+    assert app.post('/?part=json', b'{"a": [1]}', content_type='application/json').text \
+        == "{'a': [1]}"
+    app.post('/?part=text', b'\xff', content_type='text/plain; charset=utf-8', status=400)
+
+
+class _Unreadable(io.RawIOBase):
+    """A body that must never be read."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        raise AssertionError('the body was read')
+
+
+def test_request_oversized_body_is_413_unread():
+    req = Request.blank('/', method='POST')
+    req.environ['wsgi.input'] = _Unreadable()
+    req.environ['CONTENT_LENGTH'] = str(50 * 1024 * 1024)
+    req.environ['CONTENT_TYPE'] = 'application/x-www-form-urlencoded'
+    assert req.get_response(echo).status_int == 413
+
+
+def test_request_invalid_content_length_is_400():
+    req = Request.blank('/', method='POST')
+    req.environ['CONTENT_LENGTH'] = 'a lot'
+    assert req.get_response(echo).status_int == 400
+
+
+@pytest.mark.parametrize('size, status', [(1024 * 1024, 200), (1024 * 1024 + 1, 413)])
+def test_request_chunked_body_is_bounded_too(size, status):
+    @wsgify
+    def length(req):
+        return str(len(req.body))
+
+    req = Request.blank('/', method='POST')
+    req.environ.pop('CONTENT_LENGTH', None)
+    req.environ['wsgi.input_terminated'] = True
+    req.environ['wsgi.input'] = io.BytesIO(b'x' * size)
+    assert req.get_response(length).status_int == status
+
+
+def test_request_chunked_body_read_by_lines_is_bounded():
+    from webkit._wsgi import _LimitedInput
+    stream = _LimitedInput(io.BytesIO(b'line\n' * 4), limit=12)
+    assert stream.readline() == b'line\n' and stream.read(5) == b'line\n'
+    with pytest.raises(Exception) as info:
+        list(stream)
+    assert info.value.status_int == 413
+    assert _LimitedInput(io.BytesIO(b'ab'), 10).read(None) == b'ab'
+
+
+def test_request_response_is_made_on_first_use():
+    req = Request.blank('/')
+    assert '_response' not in req.__dict__
+    assert req.response is req.response
+    replacement = req.ResponseClass()
+    req.response = replacement
+    assert req.response is replacement

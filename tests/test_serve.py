@@ -1,0 +1,74 @@
+"""Serving on waitress: safe settings, aligned limits, clear errors."""
+import signal
+import socket
+import threading
+import urllib.request
+
+import pytest
+
+from webkit import Request, ServerError, make_server, serve, wsgify
+from webkit.serve import SAFE_SETTINGS
+
+
+def test_make_server_serves_on_a_free_port():
+    server = make_server(wsgify(lambda req: 'served'), '127.0.0.1', 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        url = f'http://127.0.0.1:{server.effective_port}/'
+        with urllib.request.urlopen(url, timeout=10) as res:
+            assert res.read() == b'served' and res.headers['Server'] == 'webkit'
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def test_make_server_applies_safe_settings_and_the_apps_body_limit():
+    class Uploads(Request):
+        max_body_size = 5 * 1024 * 1024
+
+    server = make_server(wsgify(lambda req: '', RequestClass=Uploads), port=0)
+    try:
+        assert server.adj.expose_tracebacks is False
+        assert server.adj.channel_timeout == SAFE_SETTINGS['channel_timeout']
+        assert server.adj.max_request_body_size == 5 * 1024 * 1024
+    finally:
+        server.close()
+    plain = make_server(lambda environ, start_response: [], port=0, channel_timeout=5)
+    try:
+        assert plain.adj.max_request_body_size == Request.max_body_size
+        assert plain.adj.channel_timeout == 5
+    finally:
+        plain.close()
+
+
+def test_make_server_port_in_use_raises_with_data():
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServerError) as info:
+            make_server(wsgify(lambda req: ''), '127.0.0.1', port)
+    assert (info.value.host, info.value.port) == ('127.0.0.1', port)
+    assert info.value.reason == 'the address is already in use'
+    assert isinstance(info.value, OSError)
+
+
+def test_make_server_other_socket_errors_keep_their_reason():
+    with pytest.raises(ServerError) as info:
+        make_server(wsgify(lambda req: ''), '203.0.113.1', 0)  # not an address of ours
+    assert info.value.reason and 'already in use' not in info.value.reason
+
+
+def test_serve_runs_until_interrupted_then_closes(capsys):
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt  # what Ctrl-C does
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        serve(wsgify(lambda req: ''), '127.0.0.1', 0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert capsys.readouterr().out.startswith('Serving on http://127.0.0.1:')

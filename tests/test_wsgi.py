@@ -1,0 +1,102 @@
+"""The WSGI shell every webkit application runs in: errors, headers, bodies."""
+import logging
+
+import pytest
+import webob
+from webob import Response
+from webtest import TestApp
+
+from webkit import Dispatcher, wsgify
+from webkit._wsgi import StaticPage, UnsafeHeaderError, internal_error
+
+
+def test_unexpected_exception_is_a_generic_500_with_the_traceback_logged(caplog):
+    @wsgify
+    def broken(req):
+        raise RuntimeError('secret database password')
+
+    with caplog.at_level(logging.ERROR, logger='webkit'):
+        res = TestApp(broken).get('/some/path', status=500)
+    for leak in ('secret', 'RuntimeError', 'Traceback', '.py'):
+        assert leak not in res.text
+    assert 'error handling GET /some/path' in caplog.text
+    assert 'RuntimeError: secret database password' in caplog.text
+
+
+@pytest.mark.parametrize('value', ['a\r\nSet-Cookie: x=1', 'a\nb', 'a\rb', 'a\x00b'])
+def test_unsafe_header_value_from_a_response_is_refused(caplog, value):
+    @wsgify
+    def injecting(req):
+        resp = Response('body')
+        resp.headerlist.append(('X-Echo', value))
+        return resp
+
+    res = TestApp(injecting).get('/', status=500)
+    assert 'X-Echo' not in res.headers and 'Set-Cookie' not in res.headers
+    assert 'UnsafeHeaderError' in caplog.text
+
+
+def test_unsafe_header_from_a_raw_wsgi_app_never_reaches_start_response(caplog):
+    def raw(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('X-Bad\r\n', 'v')])
+        return [b'raw']
+
+    calls = []
+
+    def start_response(status, headers, exc_info=None):
+        calls.append((status, headers))
+
+    app = wsgify(lambda req: raw)
+    body = b''.join(app(webob.Request.blank('/').environ, start_response))
+    assert [status for status, _ in calls] == ['500 Internal Server Error']
+    assert b'raw' not in body
+
+
+def test_safe_raw_wsgi_app_is_passed_through():
+    def raw(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'raw']
+
+    assert TestApp(wsgify(lambda req: raw)).get('/').text == 'raw'
+
+
+def test_unsupported_return_type_is_a_500_naming_it(caplog):
+    res = TestApp(wsgify(lambda req: 42)).get('/', status=500)
+    assert '42' not in res.text
+    assert 'a handler must return a Response' in caplog.text and 'not int' in caplog.text
+
+
+def test_bytes_and_str_into_a_touched_response():
+    @wsgify
+    def data(req):
+        req.response.content_type = 'application/octet-stream'
+        return b'\x00\x01' if 'b' in req.GET else 'text'
+
+    app = TestApp(data)
+    assert app.get('/?b').body == b'\x00\x01'
+    assert app.get('/').content_type == 'application/octet-stream'
+
+
+def test_plain_webob_request_class_keeps_headers_set_on_the_response():
+    @wsgify(RequestClass=webob.Request)
+    def plain(req):
+        req.response.content_type = 'text/plain'
+        return 'x'
+
+    assert TestApp(plain).get('/').content_type == 'text/plain'
+
+
+def test_static_pages_and_errors():
+    page = StaticPage('404 Not Found', b'gone', [('X-A', 'b')])
+    assert repr(page) == "<StaticPage '404 Not Found'>"
+    with pytest.raises(UnsafeHeaderError) as info:
+        StaticPage('200 OK', b'', [('X-A', 'b\r\n')])
+    assert (info.value.name, info.value.value) == ('X-A', 'b\r\n')
+    assert 'CR, LF or NUL' in str(info.value)
+    assert internal_error().status_int == 500
+
+
+def test_dispatcher_with_plain_webob_request_class():
+    routes = Dispatcher(RequestClass=webob.Request)
+    routes.connect('x', '/x', lambda req: f'{type(req).__name__} {req.link("x")}')
+    assert TestApp(routes).get('/x').text == 'Request /x'
