@@ -1,0 +1,378 @@
+"""Measure webkit beside its peers, in one run, and report ratios.
+
+    python -m benchmarks.bench --quick          # about a minute
+    python -m benchmarks.bench --write-docs     # the full run, into docs/benchmarks.rst
+
+In-process figures call each WSGI application with a fresh environ per
+request and consume the body; each figure is the median of several
+repetitions, in microseconds per request. Server figures run ``wrk``
+against waitress and gunicorn on 127.0.0.1 and report requests per
+second as a percentage of the raw WSGI callable under the same server.
+These machines are noisy: read the ratios, which are measured side by
+side in one run, rather than the absolute numbers.
+"""
+import argparse
+import io
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from importlib import metadata
+
+from .apps import BUILDERS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BASE_ENVIRON = {
+    'SCRIPT_NAME': '', 'QUERY_STRING': '', 'SERVER_NAME': 'localhost', 'SERVER_PORT': '80',
+    'SERVER_PROTOCOL': 'HTTP/1.1', 'HTTP_HOST': 'localhost', 'wsgi.url_scheme': 'http',
+    'wsgi.version': (1, 0), 'wsgi.errors': sys.stderr, 'wsgi.multithread': False,
+    'wsgi.multiprocess': False, 'wsgi.run_once': False,
+}
+FORM_BODY = b'email=nobody&age=3'
+SCENARIOS = [
+    ('routed GET', 'GET', '/view/x', b''),
+    ('404', 'GET', '/nothere/x', b''),
+    ('405', 'POST', '/view/x', b''),
+    ('controller action', 'GET', '/ctl/view/x', b''),
+    ('form POST + htmlfill', 'POST', '/form', FORM_BODY),
+]
+
+
+def environ_for(method, path, body=b'', script_name=''):
+    environ = dict(BASE_ENVIRON)
+    environ.update(REQUEST_METHOD=method, PATH_INFO=path, SCRIPT_NAME=script_name,
+                   CONTENT_LENGTH=str(len(body)), wsgi_input=None)
+    environ['wsgi.input'] = io.BytesIO(body)
+    if body:
+        environ['CONTENT_TYPE'] = 'application/x-www-form-urlencoded'
+    del environ['wsgi_input']
+    return environ
+
+
+def _start_response(status, headers, exc_info=None):
+    _start_response.status = status
+
+
+def call(app, method, path, body=b''):
+    """One request: the status line, the body consumed and the iterable closed."""
+    result = app(environ_for(method, path, body), _start_response)
+    try:
+        b''.join(result)
+    finally:
+        if hasattr(result, 'close'):
+            result.close()
+    return _start_response.status
+
+
+def per_call(func, number, repeat):
+    """Median microseconds per call of ``func`` over ``repeat`` runs of ``number``."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        runs.append((time.perf_counter() - start) / number * 1e6)
+    return statistics.median(runs)
+
+
+def time_request(app, method, path, body, number, repeat):
+    return per_call(lambda: call(app, method, path, body), number, repeat)
+
+
+def build_all(extra):
+    apps, missing = {}, {}
+    for name, builder in BUILDERS.items():
+        try:
+            apps[name] = builder(extra)
+        except ImportError as error:
+            missing[name] = f'not installed ({error.name})'
+    return apps, missing
+
+
+def in_process(number, repeat):
+    apps, missing = build_all(10)
+    rows = {}
+    for name, (app, _) in apps.items():
+        row = {}
+        for label, method, path, body in SCENARIOS:
+            if name == 'raw WSGI' and label != 'routed GET':
+                continue
+            status = call(app, method, path, body)
+            expected = {'404': '404', '405': '405'}.get(label, '200')
+            note = '' if status.startswith(expected) else f' ({status[:3]})'
+            row[label] = (time_request(app, method, path, body, number, repeat), note)
+        rows[name] = row
+    return rows, missing
+
+
+def scaling(number, repeat):
+    rows = {}
+    for extra in (10, 100, 1000):
+        apps, _ = build_all(extra)
+        for name, (app, _) in apps.items():
+            if name in ('raw WSGI', 'webob wsgify + ifs'):
+                continue
+            last = f'/r{extra - 1}/view/x'
+            rows.setdefault(name, {})[f'last of {extra}'] = time_request(
+                app, 'GET', last, b'', number, repeat)
+            rows[name][f'miss, {extra}'] = time_request(
+                app, 'GET', '/nothere/x', b'', number, repeat)
+    return rows
+
+
+def url_generation(number, repeat):
+    apps, _ = build_all(10)
+    rows = {}
+    for name, (_, url_for) in apps.items():
+        if url_for is None:
+            continue
+        plain = environ_for('GET', '/')
+        mounted = environ_for('GET', '/', script_name='/mount')
+        assert url_for(mounted).startswith('/mount/view/x'), (name, url_for(mounted))
+        rows[name] = {'plain': per_call(lambda: url_for(plain), number, repeat),
+                      'SCRIPT_NAME': per_call(lambda: url_for(mounted), number, repeat)}
+    return rows
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def _wait(port, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(f'http://127.0.0.1:{port}/view/x', timeout=2).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _serve(server, name, port, tmp):
+    env = {**os.environ, 'PYTHONPATH': ROOT, 'BENCH_APP': name}
+    if server == 'waitress':
+        argv = [sys.executable, '-m', 'benchmarks.serve', name, str(port)]
+    else:
+        argv = [sys.executable, '-m', 'gunicorn', '--workers', '2', '--bind',
+                f'127.0.0.1:{port}', '--worker-tmp-dir', tmp, '--control-socket',
+                os.path.join(tmp, 'ctl'), '--log-level', 'warning',
+                'benchmarks.serve:application']
+    return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _wrk(port, seconds):
+    output = subprocess.run(['wrk', '-t2', '-c16', f'-d{seconds}s',
+                             f'http://127.0.0.1:{port}/view/x'],
+                            capture_output=True, text=True, timeout=seconds + 30).stdout
+    found = re.search(r'Requests/sec:\s+([\d.]+)', output)
+    return float(found[1]) if found else None
+
+
+def servers(names, seconds):
+    """Requests per second under waitress and gunicorn, as % of the raw app."""
+    if shutil.which('wrk') is None:
+        return None
+    import tempfile
+    rows = {}
+    for server in ('waitress', 'gunicorn'):
+        for name in names:
+            port = _free_port()
+            with tempfile.TemporaryDirectory() as tmp:
+                process = _serve(server, name, port, tmp)
+                try:
+                    if _wait(port, process):
+                        rows.setdefault(name, {})[server] = _wrk(port, seconds)
+                finally:
+                    os.killpg(process.pid, signal.SIGTERM)
+                    try:
+                        process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        os.killpg(process.pid, signal.SIGKILL)
+                        process.wait()
+    return rows
+
+
+_MEMORY = '''
+import resource, sys
+sys.path.insert(0, {root!r})
+from benchmarks.apps import BUILDERS
+from benchmarks.bench import call
+app, _ = BUILDERS[{name!r}](10)
+call(app, 'GET', '/view/x')
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+'''
+
+
+def memory(names):
+    """Peak resident memory (KiB) of a process that builds the app, serves one request."""
+    rows = {}
+    for name in names:
+        result = subprocess.run([sys.executable, '-c', _MEMORY.format(root=ROOT, name=name)],
+                                capture_output=True, text=True, timeout=60)
+        if result.returncode == 0:
+            rows[name] = int(result.stdout.split()[-1])
+    return rows
+
+
+# -- report ---------------------------------------------------------------------------
+
+def _table(headers, rows):
+    widths = [max(len(str(row[i])) for row in [headers] + rows) for i in range(len(headers))]
+    rule = '  '.join('=' * w for w in widths)
+    lines = [rule, '  '.join(str(h).ljust(w) for h, w in zip(headers, widths)), rule]
+    lines += ['  '.join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
+    return '\n'.join(lines + [rule])
+
+
+def _ratio(value, base):
+    return f'{value / base:.2f}x' if value and base else '-'
+
+
+def report(results, quick):
+    lines = []
+    timed, missing = results['in_process']
+    labels = [label for label, *_ in SCENARIOS]
+    webkit = timed.get('webkit', {})
+    rows = []
+    for name, row in timed.items():
+        cells = []
+        for label in labels:
+            if label in row:
+                value, note = row[label]
+                cells.append(f'{value:.2f}{note}')
+            else:
+                cells.append('-')
+        rows.append([name] + cells)
+    lines += ['In process, microseconds per request (median)', '',
+              _table(['app'] + labels, rows), '']
+    rows = [[name] + [_ratio(row[label][0], webkit[label][0]) if label in row else '-'
+                      for label in labels] for name, row in timed.items() if name != 'webkit']
+    lines += ['Time relative to webkit (above 1.00x: slower than webkit)', '',
+              _table(['app'] + labels, rows), '']
+    scale = results['scaling']
+    columns = [c for c in next(iter(scale.values()))]
+    rows = [[name] + [f'{row[c]:.2f}' for c in columns] for name, row in scale.items()]
+    lines += ['Route-count scaling, microseconds per request', '',
+              _table(['app'] + columns, rows), '']
+    urls = results['urls']
+    rows = [[name, f'{row["plain"]:.2f}', f'{row["SCRIPT_NAME"]:.2f}']
+            for name, row in urls.items()]
+    lines += ['URL generation, microseconds per call', '',
+              _table(['app', 'plain', 'under SCRIPT_NAME'], rows), '']
+    served = results['servers']
+    if served:
+        rows = []
+        for name, row in served.items():
+            cells = [name]
+            for server in ('waitress', 'gunicorn'):
+                base = served.get('raw WSGI', {}).get(server)
+                value = row.get(server)
+                share = f' ({value / base * 100:.0f}%)' if value and base else ''
+                cells.append(f'{value:.0f}{share}' if value else '-')
+            rows.append(cells)
+        lines += ['Under real servers (wrk, 2 threads, 16 connections), requests/s '
+                  '(% of raw WSGI)', '', _table(['app', 'waitress', 'gunicorn, 2 workers'],
+                                                rows), '']
+    else:
+        lines += ['Under real servers: skipped (wrk is not installed)', '']
+    rows = [[name, f'{kib / 1024:.1f}'] for name, kib in results['memory'].items()]
+    lines += ['Peak memory of a process serving one request, MiB', '',
+              _table(['app', 'MiB'], rows), '']
+    for name, why in missing.items():
+        lines.append(f'- {name}: {why}')
+    return '\n'.join(lines)
+
+
+def versions():
+    found = []
+    for dist in ('webob', 'routes', 'formencode', 'waitress', 'gunicorn', 'falcon', 'bottle',
+                 'pyramid', 'flask'):
+        try:
+            found.append(f'{dist} {metadata.version(dist)}')
+        except metadata.PackageNotFoundError:
+            found.append(f'{dist} (not installed)')
+    return ', '.join(found)
+
+
+def machine():
+    model = ''
+    try:
+        with open('/proc/cpuinfo') as cpuinfo:
+            model = re.search(r'model name\s*:\s*(.*)', cpuinfo.read())[1]
+    except (OSError, TypeError):
+        pass
+    return (f'{model or platform.processor()}, {os.cpu_count()} cores, '
+            f'Python {platform.python_version()} on {platform.system()}')
+
+
+def run(quick):
+    number, repeat = (2000, 3) if quick else (10000, 7)
+    seconds = 2 if quick else 5
+    results = {'in_process': in_process(number, repeat),
+               'scaling': scaling(number // 2, repeat),
+               'urls': url_generation(number, repeat)}
+    names = list(results['in_process'][0])
+    results['servers'] = servers(['raw WSGI', 'webkit'] + ([] if quick else [
+        n for n in names if n not in ('raw WSGI', 'webkit')]), seconds)
+    results['memory'] = memory(names)
+    return results
+
+
+DOC_HEAD = '''Benchmarks
+==========
+
+webkit measured beside a raw WSGI callable (the floor), WebOb's
+``wsgify`` with hand-written dispatch, the seed's WebOb + Routes pattern,
+Falcon, Bottle, Pyramid and Flask, each built the idiomatic way for the
+same routes (``benchmarks/apps.py``). Reproduce with::
+
+    pip install -e '.[bench]'
+    python -m benchmarks.bench --write-docs      # or --quick, about a minute
+
+Absolute numbers move from run to run on shared machines; the ratios,
+measured side by side in one run, are what to read.
+
+'''
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.bench')
+    parser.add_argument('--quick', action='store_true', help='a short run, about a minute')
+    parser.add_argument('--write-docs', action='store_true',
+                        help='write the tables into docs/benchmarks.rst')
+    args = parser.parse_args(argv)
+    text = report(run(args.quick), args.quick)
+    header = f'Machine: {machine()}.\n\nVersions: {versions()}.\n'
+    print(header + '\n' + text)
+    if args.write_docs:
+        indented = '\n'.join(('    ' + line) if line.startswith(('=', ' ')) or '  ' in line
+                             else line for line in text.splitlines())
+        with open(os.path.join(ROOT, 'docs', 'benchmarks.rst'), 'w') as doc:
+            doc.write(DOC_HEAD + header + '\n' + _as_rst(text))
+    return 0
+
+
+def _as_rst(text):
+    """The report with each table as a literal block (tables, not doctests)."""
+    out = []
+    for block in text.split('\n\n'):
+        if block.startswith('='):
+            out.append('::\n\n' + '\n'.join('    ' + line for line in block.splitlines()))
+        else:
+            out.append(block)
+    return '\n\n'.join(out) + '\n'
+
+
+if __name__ == '__main__':
+    sys.exit(main())
