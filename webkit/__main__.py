@@ -25,7 +25,28 @@ def _parser():
                      help='restart when a source file changes (development)')
     table = commands.add_parser('routes', help="print an application's route table")
     table.add_argument('app', help="the application, as 'package.module:name'")
+    lint = commands.add_parser('lint', help="check an application's HTTP answers")
+    lint.add_argument('app', help="the application, as 'package.module:name'")
+    lint.add_argument('paths', nargs='*',
+                      help='paths to check (default: from the route table)')
+    lint.add_argument('--strict-accept', action='store_true',
+                      help='warn whenever an unsatisfiable Accept gets a 200')
     return parser
+
+
+def _lint(parser, args):
+    from .lint import check_app
+    app = _load_app(parser, args.app)
+    try:
+        findings = check_app(app, args.paths or None, strict_accept=args.strict_accept)
+    except ValueError as error:
+        parser.exit(2, f'error: {error}\n')
+    for finding in findings:
+        print(finding)
+    errors = sum(f.severity == 'error' for f in findings)
+    warnings = len(findings) - errors
+    print(f'{args.app}: {errors} error(s), {warnings} warning(s)')
+    return 1 if errors else 0
 
 
 def _load_app(parser, spec):
@@ -43,6 +64,8 @@ def main(argv=None):
     """Run the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == 'lint':
+        return _lint(parser, args)
     if args.command == 'routes':
         app = _load_app(parser, args.app)
         routes = getattr(app, 'routes', app)

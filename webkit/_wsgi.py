@@ -157,6 +157,17 @@ def _body_too_large(environ, limit):
     return None
 
 
+def _respond(resp, environ, start_response):
+    if environ['REQUEST_METHOD'] == 'HEAD' and isinstance(resp, exc.WSGIHTTPException):
+        # WebOb renders no page for HEAD, so Content-Type and Content-Length
+        # would differ from the GET's: render it as for GET, send no body.
+        body = resp({**environ, 'REQUEST_METHOD': 'GET'}, start_response)
+        if hasattr(body, 'close'):
+            body.close()
+        return []
+    return resp(environ, start_response)
+
+
 def handle(environ, start_response, RequestClass, handler):
     """Build a request, run ``handler(req)`` and answer, safely."""
     # A plain WebOb request class has no limit of its own: webkit's applies.
@@ -177,10 +188,10 @@ def handle(environ, start_response, RequestClass, handler):
             return app(environ, start_response)
         if isinstance(app, Response):
             _check_headers(app.headerlist)
-            return app(environ, start_response)
+            return _respond(app, environ, start_response)
         return app(environ, _CheckedStartResponse(start_response))
     except exc.HTTPException as http_error:
-        return http_error(environ, start_response)
+        return _respond(http_error, environ, start_response)
     except Exception:
         log.exception('error handling %s %s', environ.get('REQUEST_METHOD'),
                       environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', ''))

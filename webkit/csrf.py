@@ -32,6 +32,7 @@ from webob import exc
 from webob.cookies import SignedCookieProfile
 
 from . import _wsgi
+from .dispatch import route_table
 from .exc import ConfigurationError
 from .request import Request
 
@@ -98,6 +99,7 @@ class CSRFProtection:
         self.field = field
         self.header = header
         self.exempt = exempt
+        self._routes = route_table(app)
         self._profiles = {
             secure: SignedCookieProfile(secret, 'webkit.csrf', cookie_name,
                                         secure=secure, httponly=True, samesite='Lax')
@@ -115,7 +117,8 @@ class CSRFProtection:
         token = stored if isinstance(stored, str) else secrets.token_urlsafe(32)
         req.environ['webkit.csrf_token'] = token
         req.environ['webkit.csrf_field'] = self.field
-        if req.method in UNSAFE_METHODS and not (self.exempt and self.exempt(req)):
+        if (req.method in UNSAFE_METHODS and not (self.exempt and self.exempt(req))
+                and self._reaches_a_handler(req)):
             refusal = self._refusal(req, stored)
             if refusal is not None:
                 return exc.HTTPForbidden(refusal)
@@ -123,6 +126,13 @@ class CSRFProtection:
         if stored != token:
             resp.headerlist.extend(profile.get_headers(token))
         return resp
+
+    def _reaches_a_handler(self, req):
+        # A request no route takes does nothing: the application answers it
+        # (404, or 405 with Allow) rather than a misleading 403.
+        if self._routes is None:
+            return True
+        return self._routes._lookup(req.path_info, req.method)[0] is not None
 
     def _refusal(self, req, stored):
         origin = req.headers.get('Origin')

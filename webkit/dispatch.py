@@ -44,7 +44,7 @@ from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
 from .request import Request
 
-__all__ = ['Dispatcher']
+__all__ = ['Dispatcher', 'route_table']
 
 _METHOD_ORDER = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
 # RFC 3986 pchar: what may stand unescaped inside one path segment.
@@ -421,6 +421,24 @@ class Dispatcher:
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         return '\n'.join('  '.join(cell.ljust(width) for cell, width in zip(row, widths))
                          + '  ' + row[3] for row in rows)
+
+
+def route_table(app):
+    """The :class:`Dispatcher` routing ``app``, looking through middleware, or None.
+
+    Middleware that keeps the wrapped application as ``.app`` (webkit's
+    own does) is looked through; so is an object with a ``routes`` table.
+    """
+    for _ in range(10):
+        if isinstance(app, Dispatcher):
+            return app
+        routes = getattr(app, 'routes', None)
+        if isinstance(routes, (Dispatcher, _BoundDispatcher)):
+            return routes.dispatcher if isinstance(routes, _BoundDispatcher) else routes
+        app = getattr(app, 'app', None)
+        if app is None:
+            return None
+    return None
 
 
 def _check_signature(route, func, skip):

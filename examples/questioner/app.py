@@ -106,3 +106,4 @@ def application(environ, start_response):
 
 
 _application = None
+application.routes = Questioner.routes  # the route table, for tools such as the lint

@@ -210,3 +210,4 @@ def application(environ, start_response):
 
 
 _application = None
+application.routes = WikiApp.routes  # the route table, for tools such as the lint

@@ -342,12 +342,17 @@ class PageStore:
             if not page.is_dir(follow_symlinks=False):
                 continue
             for entry in os.scandir(page.path):
-                if (entry.name.startswith(_TEMP_PREFIX)
-                        and entry.is_file(follow_symlinks=False)
-                        and (not _writer_alive(entry.name)
-                             or entry.stat(follow_symlinks=False).st_mtime < stale)):
+                if not (entry.name.startswith(_TEMP_PREFIX)
+                        and entry.is_file(follow_symlinks=False)):
+                    continue
+                try:
+                    if _writer_alive(entry.name) and \
+                            entry.stat(follow_symlinks=False).st_mtime >= stale:
+                        continue
                     os.unlink(entry.path)
-                    removed += 1
+                except FileNotFoundError:
+                    continue  # its writer just moved it into place
+                removed += 1
         return removed
 
 
