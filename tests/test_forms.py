@@ -394,3 +394,13 @@ def test_load_secret_refuses_an_empty_file_for_good(tmp_path):
     with pytest.raises(ConfigurationError) as info:
         load_secret(tmp_path / 'secret')
     assert info.value.problem == 'the secret file is empty'
+
+
+def test_csrf_lets_unrouted_methods_reach_the_apps_405():
+    from webkit import Dispatcher
+    routes = Dispatcher()
+    routes.connect('page', '/page', lambda req: 'page')
+    client = TestApp(CSRFProtection(routes, SECRET))
+    res = client.delete('/page', status=405)
+    assert res.headers['Allow'] == 'GET, HEAD, OPTIONS'
+    client.post('/nowhere', status=404)

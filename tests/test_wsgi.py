@@ -100,3 +100,17 @@ def test_dispatcher_with_plain_webob_request_class():
     routes = Dispatcher(RequestClass=webob.Request)
     routes.connect('x', '/x', lambda req: f'{type(req).__name__} {req.link("x")}')
     assert TestApp(routes).get('/x').text == 'Request /x'
+
+
+def test_head_of_an_http_error_has_the_gets_headers_and_no_body():
+    from webob import exc
+
+    @wsgify
+    def missing(req):
+        raise exc.HTTPNotFound('no such thing')
+
+    app = TestApp(missing)
+    get = app.get('/', status=404)
+    head = app.head('/', status=404)
+    assert head.body == b''
+    assert (head.content_type, head.content_length) == (get.content_type, get.content_length)
