@@ -10,13 +10,12 @@ Every builder returns ``(wsgi_app, url_for)``; ``url_for(environ)`` builds
 the URL of ``view`` with ``item='x'`` the framework's way (or is None).
 A framework that is not installed raises ImportError, reported by the runner.
 """
-from formencode import htmlfill
-
 FORM = '<form method="post"><input name="email"><input name="age"></form>'
 
 
 def refill(params):
     """The form handler every framework runs: validate, then refill."""
+    from formencode import htmlfill  # imported when used, as webkit does
     errors = {} if '@' in params.get('email', '') else {'email': 'Enter an email'}
     return htmlfill.render(FORM, defaults=dict(params), errors=errors)
 
@@ -75,7 +74,6 @@ def seed(extra):
 def webkit(extra):
     """webkit: a configured application class with a Dispatcher."""
     from webkit import Controller, Dispatcher
-    from webkit.forms import render_form
 
     class Items(Controller):
         def view(self, item):
@@ -97,6 +95,7 @@ def webkit(extra):
             return item
 
         def form(self, req):
+            from webkit.forms import render_form  # FormEncode loads when first used
             errors = {} if '@' in req.POST.get('email', '') else {'email': 'Enter an email'}
             return render_form(FORM, req.POST, errors)
 

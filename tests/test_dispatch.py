@@ -557,3 +557,36 @@ def test_dispatch_default_error_pages_are_static_and_headless_on_head(app):
     assert repr(Library.routes.not_found(None)) == "<StaticPage '404 Not Found'>"
     first = Library.routes.method_not_allowed(None, ('GET', 'HEAD', 'OPTIONS'))
     assert Library.routes.method_not_allowed(None, ('GET', 'HEAD', 'OPTIONS')) is first
+
+
+def test_connect_checks_bound_methods_and_callable_objects_as_views():
+    class Views:
+        def show(self, req, item):
+            return f'show {item}'
+
+        def __call__(self, req, item, extra='x'):
+            return f'call {item}'
+
+    routes = Dispatcher()
+    routes.connect('show', '/show/{item}', Views().show)
+    routes.connect('call', '/call/{item}', Views())
+    app = TestApp(routes)
+    assert app.get('/show/1').text == 'show 1' and app.get('/call/2').text == 'call 2'
+    with pytest.raises(ConfigurationError):
+        routes.connect('bad', '/bad/{other}', Views())
+    with pytest.raises(ConfigurationError):
+        routes.connect('bad2', '/bad2', Views().show)
+
+
+def test_class_attribute_lookup_walks_the_bases():
+    from webkit.dispatch import _class_attribute
+
+    class Base:
+        def index(self, req):
+            pass
+
+    class Child(Base):
+        pass
+
+    assert _class_attribute(Child, 'index') is Base.__dict__['index']
+    assert _class_attribute(Child, 'nothere') is None

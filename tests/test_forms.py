@@ -12,7 +12,7 @@ from webkit import (ConfigurationError, CSRFProtection, Request, Sessions, csrf_
                     flash, pop_flashes, session, wsgify)
 from webkit.forms import (FORM_ERROR, flatten_errors, json_body, json_errors, negotiate,
                           render_form, validate, wants_json)
-from webkit.session import SessionTooLarge
+from webkit.sessions import SessionTooLarge
 
 SECRET = 'test-secret-' * 4
 XSS = ['"><script>alert(1)</script>', '</textarea><script>alert(1)</script>',

@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 
 from webkit import Request, ServerError, make_server, serve, wsgify
-from webkit.serve import SAFE_SETTINGS
+from webkit.server import SAFE_SETTINGS
 
 
 def test_make_server_serves_on_a_free_port():

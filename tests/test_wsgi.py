@@ -114,3 +114,19 @@ def test_head_of_an_http_error_has_the_gets_headers_and_no_body():
     head = app.head('/', status=404)
     assert head.body == b''
     assert (head.content_type, head.content_length) == (get.content_type, get.content_length)
+
+
+def test_head_of_an_http_error_with_its_own_body_closes_it():
+    from webob import exc
+    closed = []
+
+    class Body(list):
+        def close(self):
+            closed.append(True)
+
+    @wsgify
+    def gone(req):
+        return exc.HTTPGone(app_iter=Body([b'gone for good']), content_length=13)
+
+    res = TestApp(gone).head('/', status=410)
+    assert res.body == b'' and res.content_length == 13 and closed == [True]

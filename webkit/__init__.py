@@ -2,43 +2,36 @@
 import importlib
 
 from .controller import Controller
-from .csrf import CSRFProtection, csrf_token
 from .dec import wsgify
 from .dispatch import Dispatcher
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError, WebkitError)
 from .request import Request
-from .serve import ServerError, make_server, serve
-from .session import Sessions, flash, pop_flashes, session
 
 __version__ = '0.1.0'
 
-# FormEncode and Tempita are imported on first use only: an application
-# that renders no forms and no templates never loads them.
+# Imported on first use only, so that an application pays (in memory and
+# start-up time) for FormEncode, Tempita, waitress and cookies only if it
+# uses forms, templates, the embedded server or sessions.
 _LAZY = {
     'render_form': 'forms', 'validate': 'forms', 'wants_json': 'forms',
     'json_errors': 'forms', 'negotiate': 'forms', 'json_body': 'forms',
     'TemplateLoader': 'templating', 'TemplateError': 'templating',
+    'serve': 'server', 'make_server': 'server', 'ServerError': 'server',
+    'CSRFProtection': 'csrf', 'csrf_token': 'csrf',
+    'Sessions': 'sessions', 'flash': 'sessions', 'pop_flashes': 'sessions',
+    'session': 'sessions',
 }
 
 __all__ = [
-    'CSRFProtection',
     'ConfigurationError',
     'Controller',
     'Dispatcher',
     'HTTPMethodNotAllowed',
     'HTTPRouteNotFound',
     'Request',
-    'ServerError',
-    'Sessions',
     'URLGenerationError',
     'WebkitError',
-    'csrf_token',
-    'flash',
-    'make_server',
-    'pop_flashes',
-    'serve',
-    'session',
     'wsgify',
     *_LAZY,
 ]

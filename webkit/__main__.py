@@ -4,7 +4,7 @@ import logging
 import sys
 
 from ._util import LoadError, load_object
-from .serve import ServerError, serve
+from .server import ServerError, serve
 
 __all__ = ['main']
 

@@ -1,7 +1,7 @@
 """Private helpers shared by the command line and the server."""
 import importlib
 
-__all__ = ['load_object']
+__all__ = ['load_object', 'keyword_parameters']
 
 
 class LoadError(ValueError):
@@ -42,3 +42,52 @@ def load_object(spec):
         except AttributeError:
             raise LoadError(spec, f'{module_name} has no attribute {attr_path!r}') from None
     return obj
+
+
+_VAR_POSITIONAL, _VAR_KEYWORD = 0x04, 0x08  # code object flags
+
+
+def keyword_parameters(func, skip=0):
+    """What ``func`` accepts by keyword once ``skip`` positional arguments are given.
+
+    Returns ``(accepted names, required names, takes **kwargs)``. Plain
+    functions are read from their code object, which spares every
+    application the import of :mod:`inspect` (about a megabyte);
+    other callables go through :func:`inspect.signature`.
+
+    >>> def view(req, item, page=1, *, format='html', **extra): pass
+    >>> names, required, takes_any = keyword_parameters(view, skip=1)
+    >>> sorted(names), sorted(required), takes_any
+    (['format', 'item', 'page'], ['item'], True)
+    """
+    target = func
+    while hasattr(target, '__wrapped__'):   # wsgify and other wrappers
+        target = target.__wrapped__
+    if hasattr(target, '__func__'):           # a bound method: self is given
+        target, skip = target.__func__, skip + 1
+    code = getattr(target, '__code__', None)
+    if code is None:
+        return _parameters_by_inspect(func, skip)
+    positional = code.co_varnames[code.co_posonlyargcount:code.co_argcount]
+    keyword_only = code.co_varnames[code.co_argcount:code.co_argcount
+                                    + code.co_kwonlyargcount]
+    skip_named = max(0, skip - code.co_posonlyargcount)
+    defaults = target.__defaults__ or ()
+    first_default = code.co_argcount - len(defaults)
+    names = set(positional[skip_named:]) | set(keyword_only)
+    required = {name for index, name in enumerate(positional, code.co_posonlyargcount)
+                if index >= skip and index < first_default}
+    required |= {name for name in keyword_only if name not in (target.__kwdefaults__ or {})}
+    return names, required, bool(code.co_flags & _VAR_KEYWORD)
+
+
+def _parameters_by_inspect(func, skip):
+    import inspect
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):   # no signature to read: accept anything
+        return set(), set(), True
+    params = params[skip:]
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    required = {p.name for p in params if p.name in named and p.default is p.empty}
+    return named, required, any(p.kind is p.VAR_KEYWORD for p in params)

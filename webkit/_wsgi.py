@@ -6,14 +6,11 @@ answers, anything else becomes a generic 500 (the traceback goes to the
 ``webkit`` logger, never into the body), and response headers holding
 CR, LF or NUL never reach the server.
 """
-import logging
 import re
 
 from webob import Response, exc
 
 from .request import Request
-
-log = logging.getLogger('webkit')
 
 _UNSAFE_HEADER = re.compile(r'[\r\n\0]')
 
@@ -193,6 +190,7 @@ def handle(environ, start_response, RequestClass, handler):
     except exc.HTTPException as http_error:
         return _respond(http_error, environ, start_response)
     except Exception:
-        log.exception('error handling %s %s', environ.get('REQUEST_METHOD'),
+        import logging  # only when something went wrong: most processes never need it
+        logging.getLogger('webkit').exception('error handling %s %s', environ.get('REQUEST_METHOD'),
                       environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', ''))
         return internal_error()(environ, start_response)

@@ -25,8 +25,9 @@ actions: never names starting with ``_``, never attributes, never what
 :class:`Controller` or ``object`` define. URL variables are passed as
 keyword arguments; a variable the action does not take is a 404.
 """
-import inspect
+from types import FunctionType
 
+from ._util import keyword_parameters
 from .exc import ConfigurationError, HTTPRouteNotFound
 
 __all__ = ['Controller']
@@ -39,12 +40,9 @@ class _Action:
 
     def __init__(self, func):
         self.func = func
-        params = list(inspect.signature(func).parameters.values())[1:]  # self
-        self.accepts = frozenset(p.name for p in params
-                                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-        self.required = frozenset(p.name for p in params if p.default is p.empty
-                                  and p.name in self.accepts)
-        self.takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+        accepts, required, self.takes_any = keyword_parameters(func, skip=1)  # self
+        self.accepts = frozenset(accepts)
+        self.required = frozenset(required)
 
     def fits(self, names):
         return self.required <= names and (self.takes_any or names <= self.accepts)
@@ -77,7 +75,7 @@ class Controller:
             for name, value in vars(klass).items():
                 if name.startswith('_') or name in vars(Controller):
                     continue
-                if inspect.isfunction(value):
+                if isinstance(value, FunctionType):
                     actions[name] = _Action(value)
                 else:
                     actions.pop(name, None)  # an attribute hides an inherited action

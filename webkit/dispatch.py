@@ -33,12 +33,12 @@ its methods, and instances become WSGI applications::
 A target is the name of a method of the class, a view function
 ``f(req, **urlvars)``, or a :class:`webkit.Controller` subclass.
 """
-import inspect
 from urllib.parse import quote, urlencode
 
 from routes import Mapper
 
 from . import _wsgi
+from ._util import keyword_parameters
 from .controller import Controller
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
@@ -85,6 +85,7 @@ class Route:
         self.variables = [part['name'] for part in mapped.routelist
                           if isinstance(part, dict)]
         self.segment = _first_segment(mapped.routelist)
+        self._parts = None          # generation parts, compiled on first use
         self.regex = None           # Routes compiles it when the table is prepared
 
     def match(self, path):
@@ -116,25 +117,39 @@ class Route:
         methods = ','.join(m for m in _sort_methods(self.methods) if m != 'HEAD')
         return f'<Route {self.name!r} {methods} {self.path} -> {self.target_name}>'
 
+    def _compile_generation(self):
+        # Literal parts are quoted once here, not on every call.
+        parts = []
+        for part in self.mapped.routelist:
+            if isinstance(part, str):
+                parts.append((None, quote(part, safe='/' + _SEGMENT_SAFE)))
+            else:
+                var = part['name']
+                keeps_slash = part['type'] == '*' or var in self.mapped.req_regs
+                parts.append((var, (part['type'], _SEGMENT_SAFE + ('/' if keeps_slash else ''))))
+        self._parts = parts
+        return parts
+
     def generate(self, params):
         """The path of this route for ``params``; extras become a query."""
         defaults = self.mapped.defaults
         out = []
-        for part in self.mapped.routelist:
-            if isinstance(part, str):
-                out.append(quote(part, safe='/' + _SEGMENT_SAFE))
+        for var, spec in self._parts or self._compile_generation():
+            if var is None:
+                out.append(spec)
                 continue
-            var = part['name']
+            kind, safe = spec
             value = params.get(var, defaults.get(var))
             if value is None:
-                if part['type'] == '.':
+                if kind == '.':
                     continue
                 raise URLGenerationError(self.name, params, f'missing {var!r}')
-            text = str(value)
-            self._check_value(var, text, part['type'], params)
-            keeps_slash = part['type'] == '*' or var in self.mapped.req_regs
-            safe = _SEGMENT_SAFE + ('/' if keeps_slash else '')
-            out.append(('.' if part['type'] == '.' else '') + quote(text, safe=safe))
+            text = value if type(value) is str else str(value)
+            self._check_value(var, text, kind, params)
+            out.append(('.' if kind == '.' else '') + quote(text, safe=safe))
+        path = ''.join(out)
+        if len(params) == len(self.variables) and all(v in params for v in self.variables):
+            return path  # the common case: no extras, nothing fixed to compare
         query = []
         for key, value in params.items():
             if key in self.variables or value is None:
@@ -145,7 +160,6 @@ class Route:
                                              f'{key} is fixed to {defaults[key]!r}')
                 continue
             query.append((key, value))
-        path = ''.join(out)
         return f'{path}?{urlencode(query, doseq=True)}' if query else path
 
     def _check_value(self, var, text, kind, params):
@@ -280,7 +294,7 @@ class Dispatcher:
                 raise ConfigurationError(
                     f'route {route.name!r}', f'the target {route.target!r} names a '
                     'method, but this Dispatcher is not a class attribute')
-            func = inspect.getattr_static(self.owner, route.target, None)
+            func = _class_attribute(self.owner, route.target)
             if func is None or not callable(func):
                 raise ConfigurationError(f'route {route.name!r}',
                                          f'{self.owner.__qualname__} has no method '
@@ -429,7 +443,7 @@ def route_table(app):
     Middleware that keeps the wrapped application as ``.app`` (webkit's
     own does) is looked through; so is an object with a ``routes`` table.
     """
-    for _ in range(10):
+    for _ in range(10):  # middleware chains are short; a cycle must not hang us
         if isinstance(app, Dispatcher):
             return app
         routes = getattr(app, 'routes', None)
@@ -437,7 +451,7 @@ def route_table(app):
             return routes.dispatcher if isinstance(routes, _BoundDispatcher) else routes
         app = getattr(app, 'app', None)
         if app is None:
-            return None
+            break
     return None
 
 
@@ -446,23 +460,24 @@ def _check_signature(route, func, skip):
     bound_args = ()
     if hasattr(func, 'wsgi_app') and hasattr(func, 'args'):
         bound_args = func.args  # a wsgify: its bound args follow ``req``
-    try:
-        params = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):  # a callable without a signature: trust it
-        return
-    params = params[skip + len(bound_args):]
+    named, required, takes_any = keyword_parameters(func, skip + len(bound_args))
     passed = set(route.variables) | set(route.mapped.defaults)
-    named = {p.name for p in params
-             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
-    unknown = passed - named if not takes_any else set()
-    missing = {p.name for p in params if p.default is p.empty and p.name in named} - passed
+    unknown = set() if takes_any else passed - named
+    missing = required - passed
     if unknown or missing:
         raise ConfigurationError(
             f'route {route.name!r}',
             f'{route.target_name} does not fit the route variables {sorted(passed)}'
             + (f'; it does not accept {sorted(unknown)}' if unknown else '')
             + (f'; it needs {sorted(missing)}' if missing else ''))
+
+
+def _class_attribute(owner, name):
+    """``name`` as defined on ``owner`` or a base class, without binding it."""
+    for klass in owner.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    return None
 
 
 def _call_method(app, name, req, urlvars):
@@ -518,7 +533,8 @@ class _Link:
         """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
         if self._prefix is None:
             script_name = self.req.environ.get('SCRIPT_NAME', '')
-            self._prefix = quote(script_name.encode('latin-1'), safe='/' + _SEGMENT_SAFE)
+            self._prefix = script_name and quote(script_name.encode('latin-1'),
+                                                 safe='/' + _SEGMENT_SAFE)
         url = self._prefix + self.dispatcher.url(name, **params)
         if qualified:
             url = (self.dispatcher.base_url or self.req.host_url) + url

@@ -92,7 +92,7 @@ def session(req):
     try:
         return req.environ['webkit.session']
     except KeyError:
-        raise LookupError('no session: wrap the application in webkit.session.Sessions') \
+        raise LookupError('no session: wrap the application in webkit.sessions.Sessions') \
             from None
 
 
