@@ -325,6 +325,24 @@ def test_url_generation_errors_carry_name_and_params(name, params, reason_part):
     assert reason_part in info.value.reason
 
 
+def test_link_to_an_unknown_route_raises_with_its_arguments():
+    raised = []
+
+    def where(req):
+        try:
+            req.link('nowhere', page=2)
+        except URLGenerationError as error:
+            raised.append(error)
+        return ''
+
+    routes = Dispatcher()
+    routes.connect('where', '/where', where)
+    TestApp(routes).get('/where')
+    [error] = raised
+    assert (error.name, error.params) == ('nowhere', {'page': 2})
+    assert error.reason == "no route named 'nowhere'; known: where"
+
+
 def test_url_generation_error_is_lookup_error_and_pickles():
     with pytest.raises(LookupError) as info:
         Library.routes.url('nothere', a=1)
@@ -352,6 +370,22 @@ def test_link_honours_script_name():
     app = TestApp(Library('L'), extra_environ={'SCRIPT_NAME': '/prefix'})
     res = app.post('/view/x', status=303)
     assert res.location == 'http://localhost/prefix/view/x'
+
+
+def test_link_quotes_a_script_name_that_needs_it():
+    seen = []
+
+    def where(req, item):
+        seen.append(req.link('where', item=item))
+        return ''
+
+    routes = Dispatcher()
+    routes.connect('where', '/where/{item}', where)
+    # WSGI strings are the request's bytes decoded as latin-1.
+    mounted = TestApp(routes, extra_environ={'SCRIPT_NAME': '/caf\xc3\xa9 bar'})
+    mounted.get('/where/a%20b')
+    mounted.get('/where/Ab9')
+    assert seen == ['/caf%C3%A9%20bar/where/a%20b', '/caf%C3%A9%20bar/where/Ab9']
 
 
 def test_link_qualified_uses_request_host_or_base_url():

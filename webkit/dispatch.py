@@ -33,6 +33,7 @@ its methods, and instances become WSGI applications::
 A target is the name of a method of the class, a view function
 ``f(req, **urlvars)``, or a :class:`webkit.Controller` subclass.
 """
+import re
 from urllib.parse import quote, urlencode
 
 from routes import Mapper
@@ -49,6 +50,8 @@ __all__ = ['Dispatcher', 'route_table']
 _METHOD_ORDER = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
 # RFC 3986 pchar: what may stand unescaped inside one path segment.
 _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+# A SCRIPT_NAME made only of these needs no quoting (the common mount point).
+_PLAIN_PREFIX = re.compile(r'[A-Za-z0-9/_.~-]*').fullmatch
 
 
 _NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body)
@@ -84,6 +87,7 @@ class Route:
         self.owner = None           # the application class, for method targets
         self.variables = [part['name'] for part in mapped.routelist
                           if isinstance(part, dict)]
+        self._variable_set = frozenset(self.variables)
         self.segment = _first_segment(mapped.routelist)
         self._parts = None          # generation parts, compiled on first use
         self.regex = None           # Routes compiles it when the table is prepared
@@ -146,9 +150,11 @@ class Route:
                 raise URLGenerationError(self.name, params, f'missing {var!r}')
             text = value if type(value) is str else str(value)
             self._check_value(var, text, kind, params)
-            out.append(('.' if kind == '.' else '') + quote(text, safe=safe))
+            if not (text.isascii() and text.isalnum()):  # letters and digits need no quoting
+                text = quote(text, safe=safe)
+            out.append('.' + text if kind == '.' else text)
         path = ''.join(out)
-        if len(params) == len(self.variables) and all(v in params for v in self.variables):
+        if params.keys() == self._variable_set:
             return path  # the common case: no extras, nothing fixed to compare
         query = []
         for key, value in params.items():
@@ -533,9 +539,14 @@ class _Link:
         """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
         if self._prefix is None:
             script_name = self.req.environ.get('SCRIPT_NAME', '')
-            self._prefix = script_name and quote(script_name.encode('latin-1'),
-                                                 safe='/' + _SEGMENT_SAFE)
-        url = self._prefix + self.dispatcher.url(name, **params)
+            if _PLAIN_PREFIX(script_name):
+                self._prefix = script_name
+            else:
+                self._prefix = quote(script_name.encode('latin-1'), safe='/' + _SEGMENT_SAFE)
+        route = self.dispatcher._by_name.get(name)
+        if route is None:
+            self.dispatcher.url(name, **params)  # raises, naming the known routes
+        url = self._prefix + route.generate(params)
         if qualified:
             url = (self.dispatcher.base_url or self.req.host_url) + url
         if anchor is not None:
