@@ -2,7 +2,10 @@
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+
+import pytest
 
 from paste.deploy import loadapp
 from webtest import TestApp
@@ -59,3 +62,26 @@ def test_deploy_gunicorn_serves_the_paste_ini(server_process, tmp_path):
         '--worker-tmp-dir', str(tmp_path), '--control-socket', str(tmp_path / 'ctl.sock'),
         '--paste', 'examples/hello/deploy.ini'], port)
     assert fetch(port, '/greet/Ada')[2] == 'Bonjour, Ada!'
+
+
+@pytest.mark.parametrize('example, settings, path, expected', [
+    ('wiki', 'file_path = {tmp}/pages\nfront_page = Home', '/', 'There is no page called'),
+    ('questioner', 'data_dir = {tmp}/answers', '/', 'What is your quest?'),
+])
+def test_deploy_gunicorn_serves_each_example_from_its_entry_point(
+        server_process, tmp_path, example, settings, path, expected):
+    ini = tmp_path / 'site.ini'
+    ini.write_text(f'[app:main]\nuse = egg:webkit-wsgi#{example}\n'
+                   + settings.format(tmp=tmp_path) + '\n')
+    port = free_port()
+    server_process(GUNICORN + [
+        '--workers', '2', '--bind', f'127.0.0.1:{port}',
+        '--worker-tmp-dir', str(tmp_path), '--control-socket', str(tmp_path / 'ctl.sock'),
+        '--paste', str(ini)], port)
+    try:
+        body = fetch(port, path)[2]
+    except urllib.error.HTTPError as error:  # the wiki's missing front page is a 404
+        assert error.code == 404
+        body = error.read().decode()
+    assert expected in body
+    assert any(tmp_path.iterdir())
