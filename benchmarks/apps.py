@@ -101,10 +101,10 @@ def webkit(extra):
 
         __call__ = routes
 
+    from webkit.dispatch import _Link  # what the dispatcher sets as req.link
+
     def url_for(environ):
-        from webkit.dispatch import _Link
-        req = App.routes.RequestClass(environ)
-        return _Link(App.routes, req)('view', item='x')
+        return _Link(App.routes, App.routes.RequestClass(environ))('view', item='x')
     return App(), url_for
 
 

@@ -71,19 +71,25 @@ def call(app, method, path, body=b''):
     return _start_response.status
 
 
-def per_call(func, number, repeat):
-    """Median microseconds per call of ``func`` over ``repeat`` runs of ``number``."""
-    runs = []
+def in_turns(funcs, number, repeat):
+    """Median microseconds per call of each of ``funcs`` (a dict), over ``repeat`` rounds.
+
+    In each round every function runs ``number`` times, one after the other,
+    so a slow spell of a shared machine falls on all of them alike and the
+    ratios between them stay honest.
+    """
+    runs = {key: [] for key in funcs}
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            func()
-        runs.append((time.perf_counter() - start) / number * 1e6)
-    return statistics.median(runs)
+        for key, func in funcs.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                func()
+            runs[key].append((time.perf_counter() - start) / number * 1e6)
+    return {key: statistics.median(times) for key, times in runs.items()}
 
 
-def time_request(app, method, path, body, number, repeat):
-    return per_call(lambda: call(app, method, path, body), number, repeat)
+def _request(app, method, path, body=b''):
+    return lambda: call(app, method, path, body)
 
 
 def build_all(extra):
@@ -98,17 +104,18 @@ def build_all(extra):
 
 def in_process(number, repeat):
     apps, missing = build_all(10)
-    rows = {}
+    funcs, notes = {}, {}
     for name, (app, _) in apps.items():
-        row = {}
         for label, method, path, body in SCENARIOS:
             if name == 'raw WSGI' and label != 'routed GET':
                 continue
             status = call(app, method, path, body)
             expected = {'404': '404', '405': '405'}.get(label, '200')
-            note = '' if status.startswith(expected) else f' ({status[:3]})'
-            row[label] = (time_request(app, method, path, body, number, repeat), note)
-        rows[name] = row
+            notes[name, label] = '' if status.startswith(expected) else f' ({status[:3]})'
+            funcs[name, label] = _request(app, method, path, body)
+    rows = {}
+    for (name, label), micros in in_turns(funcs, number, repeat).items():
+        rows.setdefault(name, {})[label] = (micros, notes[name, label])
     return rows, missing
 
 
@@ -116,30 +123,33 @@ def scaling(number, repeat):
     rows = {}
     for extra in (10, 100, 1000):
         apps, _ = build_all(extra)
+        funcs = {}
         for name, (app, _) in apps.items():
             if name in ('raw WSGI', 'webob wsgify + ifs'):
                 continue
-            last = f'/r{extra - 1}/view/x'
-            rows.setdefault(name, {})[f'last of {extra}'] = time_request(
-                app, 'GET', last, b'', number, repeat)
-            rows[name][f'miss, {extra}'] = time_request(
-                app, 'GET', '/nothere/x', b'', number, repeat)
+            funcs[name, f'last of {extra}'] = _request(app, 'GET', f'/r{extra - 1}/view/x')
+            funcs[name, f'miss, {extra}'] = _request(app, 'GET', '/nothere/x')
+        for (name, label), micros in in_turns(funcs, number, repeat).items():
+            rows.setdefault(name, {})[label] = micros
     return rows
 
 
 def url_generation(number, repeat):
     apps, _ = build_all(10)
-    rows = {}
+    plain = environ_for('GET', '/')
+    mounted = environ_for('GET', '/', script_name='/mount')
+    funcs, notes = {}, {}
     for name, (_, url_for) in apps.items():
         if url_for is None:
             continue
-        plain = environ_for('GET', '/')
-        mounted = environ_for('GET', '/', script_name='/mount')
         # Bottle builds URLs from its thread-local request, not from this environ.
         honoured = url_for(mounted).startswith('/mount/view/x')
-        rows[name] = {'plain': per_call(lambda: url_for(plain), number, repeat),
-                      'SCRIPT_NAME': per_call(lambda: url_for(mounted), number, repeat),
-                      'note': '' if honoured else ' (prefix ignored)'}
+        notes[name] = '' if honoured else ' (prefix ignored)'
+        funcs[name, 'plain'] = lambda url_for=url_for: url_for(plain)
+        funcs[name, 'SCRIPT_NAME'] = lambda url_for=url_for: url_for(mounted)
+    rows = {}
+    for (name, label), micros in in_turns(funcs, number, repeat).items():
+        rows.setdefault(name, {'note': notes[name]})[label] = micros
     return rows
 
 
@@ -174,35 +184,45 @@ def _serve(server, name, port, tmp):
 
 
 def _wrk(port, seconds):
-    output = subprocess.run(['wrk', '-t2', '-c16', f'-d{seconds}s',
+    # One load thread: on a two-core machine a second one fights the server
+    # for the CPU and the figures swing by a quarter from run to run.
+    output = subprocess.run(['wrk', '-t1', '-c8', f'-d{seconds}s',
                              f'http://127.0.0.1:{port}/view/x'],
                             capture_output=True, text=True, timeout=seconds + 30).stdout
     found = re.search(r'Requests/sec:\s+([\d.]+)', output)
     return float(found[1]) if found else None
 
 
-def servers(names, seconds):
-    """Requests per second under waitress and gunicorn, as % of the raw app."""
+def servers(names, seconds, rounds):
+    """Requests per second under waitress and gunicorn (median of the rounds).
+
+    The apps take turns within each round, so a slow spell of a shared
+    machine falls on all of them rather than on whichever ran then.
+    """
     if shutil.which('wrk') is None:
         return None
     import tempfile
-    rows = {}
+    samples = {}
     for server in ('waitress', 'gunicorn'):
-        for name in names:
-            port = _free_port()
-            with tempfile.TemporaryDirectory() as tmp:
-                process = _serve(server, name, port, tmp)
-                try:
-                    if _wait(port, process):
-                        rows.setdefault(name, {})[server] = _wrk(port, seconds)
-                finally:
-                    os.killpg(process.pid, signal.SIGTERM)
+        for _ in range(rounds):
+            for name in names:
+                port = _free_port()
+                with tempfile.TemporaryDirectory() as tmp:
+                    process = _serve(server, name, port, tmp)
                     try:
-                        process.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        os.killpg(process.pid, signal.SIGKILL)
-                        process.wait()
-    return rows
+                        if _wait(port, process):
+                            rate = _wrk(port, seconds)
+                            if rate:
+                                samples.setdefault(name, {}).setdefault(server, []).append(rate)
+                    finally:
+                        os.killpg(process.pid, signal.SIGTERM)
+                        try:
+                            process.wait(timeout=10)
+                        except subprocess.TimeoutExpired:
+                            os.killpg(process.pid, signal.SIGKILL)
+                            process.wait()
+    return {name: {server: statistics.median(rates) for server, rates in row.items()}
+            for name, row in samples.items()}
 
 
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child
@@ -239,9 +259,11 @@ def memory(names):
 def _table(headers, rows):
     widths = [max(len(str(row[i])) for row in [headers] + rows) for i in range(len(headers))]
     rule = '  '.join('=' * w for w in widths)
-    lines = [rule, '  '.join(str(h).ljust(w) for h, w in zip(headers, widths)), rule]
-    lines += ['  '.join(str(c).ljust(w) for c, w in zip(row, widths)) for row in rows]
-    return '\n'.join(lines + [rule])
+
+    def line(cells):
+        return '  '.join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    return '\n'.join([rule, line(headers), rule] + [line(row) for row in rows] + [rule])
 
 
 def _ratio(value, base):
@@ -290,8 +312,8 @@ def report(results, quick):
                 share = f' ({value / base * 100:.0f}%)' if value and base else ''
                 cells.append(f'{value:.0f}{share}' if value else '-')
             rows.append(cells)
-        lines += ['Under real servers (wrk, 2 threads, 16 connections), requests/s '
-                  '(% of raw WSGI)', '', _table(['app', 'waitress', 'gunicorn, 2 workers'],
+        lines += ['Under real servers (wrk, 1 thread, 8 connections; apps take turns, '
+                  'median of the rounds), requests/s (% of raw WSGI)', '', _table(['app', 'waitress', 'gunicorn, 2 workers'],
                                                 rows), '']
     else:
         lines += ['Under real servers: skipped (wrk is not installed)', '']
@@ -327,13 +349,13 @@ def machine():
 
 def run(quick):
     number, repeat = (2000, 3) if quick else (10000, 7)
-    seconds = 2 if quick else 5
+    seconds, rounds = (2, 2) if quick else (3, 5)
     results = {'in_process': in_process(number, repeat),
                'scaling': scaling(number // 2, repeat),
                'urls': url_generation(number, repeat)}
     names = list(results['in_process'][0])
     results['servers'] = servers(['raw WSGI', 'webkit'] + ([] if quick else [
-        n for n in names if n not in ('raw WSGI', 'webkit')]), seconds)
+        n for n in names if n not in ('raw WSGI', 'webkit')]), seconds, rounds)
     results['memory'] = memory(names)
     return results
 
@@ -365,8 +387,6 @@ def main(argv=None):
     header = f'Machine: {machine()}.\n\nVersions: {versions()}.\n'
     print(header + '\n' + text)
     if args.write_docs:
-        indented = '\n'.join(('    ' + line) if line.startswith(('=', ' ')) or '  ' in line
-                             else line for line in text.splitlines())
         with open(os.path.join(ROOT, 'docs', 'benchmarks.rst'), 'w') as doc:
             doc.write(DOC_HEAD + header + '\n' + _as_rst(text))
     return 0

@@ -25,7 +25,7 @@ def test_benchmark_apps_answer_their_routes(name):
 
 
 def test_benchmark_report_from_a_tiny_run(monkeypatch):
-    monkeypatch.setattr(bench, 'servers', lambda names, seconds: None)
+    monkeypatch.setattr(bench, 'servers', lambda names, seconds, rounds: None)
     monkeypatch.setattr(bench, 'memory', lambda names: {'webkit': 20480})
     results = {'in_process': bench.in_process(3, 1), 'scaling': bench.scaling(2, 1),
                'urls': bench.url_generation(3, 1), 'servers': None,
