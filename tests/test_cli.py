@@ -92,3 +92,39 @@ def test_load_object_reraises_errors_inside_the_module(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ModuleNotFoundError):
         load_object('brokenmod:x')
+
+
+def test_cli_routes_looks_through_middleware(capsys, monkeypatch, tmp_path):
+    (tmp_path / 'wrapped.py').write_text(
+        'from webkit import wsgify\n'
+        'import cliapp\n'
+        '@wsgify.middleware\n'
+        'def passthrough(req, app):\n'
+        '    return app\n'
+        'application = passthrough(cliapp.application)\n')
+    monkeypatch.syspath_prepend(DATA)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(['routes', 'wrapped:application']) == 0
+    assert 'Site.page' in capsys.readouterr().out
+    assert main(['routes', 'cliapp:application.routes']) == 0
+    assert 'Site.page' in capsys.readouterr().out
+
+
+def test_cli_module_failing_on_import_exits_2_naming_it(capsys, monkeypatch, tmp_path):
+    (tmp_path / 'failing.py').write_text("raise RuntimeError('boom at import')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SystemExit) as info:
+        main(['serve', 'failing:application'])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: cannot load 'failing:application': importing it raised " \
+           "RuntimeError: boom at import" in err
+    assert 'Traceback' in err  # the cause, for the developer
+
+
+def test_cli_serve_bad_port_exits_1(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(DATA)
+    with pytest.raises(SystemExit) as info:
+        main(['serve', 'cliapp:application', '--port', '99999'])
+    assert info.value.code == 1
+    assert 'the port must be a number from 0 to 65535' in capsys.readouterr().err

@@ -187,3 +187,14 @@ def test_controller_without_actions_is_reported():
     with pytest.raises(ConfigurationError) as info:
         Dispatcher().connect('e', '/', Empty)
     assert info.value.problem.endswith('actions: none')
+
+
+def test_controller_url_variable_colliding_with_self_is_404_not_500():
+    class Open(Controller):
+        def anything(self, **kw):
+            return 'anything'
+
+    routes = Dispatcher()
+    routes.connect('open', '/open/{action}/{self}', Open)
+    app = TestApp(routes)
+    app.get('/open/anything/x', status=404)

@@ -235,3 +235,11 @@ def test_middleware_instance_never_binds_as_a_method():
         app = wrapped
 
     assert Holder().app is wrapped
+
+
+@pytest.mark.parametrize('make', [lambda: wsgify(42), lambda: wsgify.middleware('no function'),
+                                  lambda: wsgify(RequestClass=Request)(None)])
+def test_wsgify_refuses_what_cannot_be_called_when_decorating(make):
+    with pytest.raises(TypeError) as info:
+        make()
+    assert 'int' in str(info.value) or 'str' in str(info.value) or 'NoneType' in str(info.value)

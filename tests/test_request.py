@@ -63,6 +63,48 @@ def test_request_bad_form_body_is_400(body, content_type):
     assert raw_post(body, content_type).status_int == 400
 
 
+_PART = b'--zz\r\nContent-Disposition: form-data; %s\r\n%s\r\n%s\r\n'
+
+
+@pytest.mark.parametrize('body, content_type', [
+    (b'garbage', 'multipart/form-data; boundary=zz'),                  # no part at all
+    (_PART % (b'name="a"', b'', b'1'), 'multipart/form-data; boundary=zz'),   # truncated
+    (_PART % (b'name="\xff"', b'', b'1') + b'--zz--\r\n', 'multipart/form-data; boundary=zz'),
+    (_PART % (b'name="a"; filename="\xff.txt"', b'', b'1') + b'--zz--\r\n',
+     'multipart/form-data; boundary=zz'),
+    (_PART % (b'name="a"', b'Content-Type: text/plain; charset=utf-16\r\n', b'\xff\xfea\x00')
+     + b'--zz--\r\n', 'multipart/form-data; boundary=zz'),
+    (b'--zz\r\n\r\n1\r\n--zz--\r\n', 'multipart/form-data; boundary=zz'),  # no name
+    (_PART % (b'name="a"', b'Content-Transfer-Encoding: base64\r\n', b'/w==') + b'--zz--\r\n',
+     'multipart/form-data; boundary=zz'),                               # base64 of 0xFF
+    (b'a=%FF', 'APPLICATION/X-WWW-FORM-URLENCODED'),     # media types ignore case
+    (b'a=1', 'application/x-www-form-urlencoded; CHARSET=latin-1'),
+])
+def test_request_broken_or_foreign_form_is_400_not_silently_lost(body, content_type):
+    assert raw_post(body, content_type).status_int == 400
+
+
+def test_request_multipart_keeps_utf8_names_and_filenames():
+    body = (_PART % ('name="café"; filename="é.txt"'.encode(), b'', b'data')
+            + _PART % (b'name="b"', b'Content-Type: text/plain; charset=UTF-8\r\n', 'ü'.encode())
+            + b'--zz--\r\n')
+    req = Request.blank('/', method='POST', body=body)
+    req.environ['CONTENT_TYPE'] = 'Multipart/Form-Data; boundary=zz'
+    assert req.POST['café'].filename == 'é.txt' and req.POST['b'] == 'ü'
+
+
+def test_request_form_charset_parameter_is_read_exactly():
+    res = raw_post(b'a=1', 'application/x-www-form-urlencoded; charset="utf-8"; x=y')
+    assert res.text == "[('a', '1')]"
+
+
+def test_request_post_without_content_type_is_not_a_form():
+    # WebOb would parse it as a form, replacing bad bytes with U+FFFD.
+    req = Request.blank('/', method='POST', body=b'a=%FF')
+    assert 'CONTENT_TYPE' not in req.environ
+    assert list(req.POST.items()) == []
+
+
 def test_request_form_charset_utf8_is_accepted(app):
     res = app.post('/', 'a=%C3%A9'.encode(),
                    content_type='application/x-www-form-urlencoded; charset=UTF-8')
@@ -112,6 +154,10 @@ def test_request_invalid_json_is_400(app, body, content_type):
     app.post('/?part=json', body, content_type=content_type, status=400)
 
 
+def test_request_deeply_nested_json_is_400_not_500(app):
+    app.post('/?part=json', b'[' * 100_000, content_type='application/json', status=400)
+
+
 def test_request_json_and_text(app):
     assert app.post('/?part=json', b'{"a": [1]}', content_type='application/json').text \
         == "{'a': [1]}"
@@ -140,6 +186,21 @@ def test_request_invalid_content_length_is_400():
     req = Request.blank('/', method='POST')
     req.environ['CONTENT_LENGTH'] = 'a lot'
     assert req.get_response(echo).status_int == 400
+
+
+@pytest.mark.parametrize('length', ['-1', '+3', '3 ', '1e3', '３'])
+def test_request_content_length_that_is_not_digits_is_400(length):
+    req = Request.blank('/', method='POST', body=b'a=1')
+    req.environ['CONTENT_LENGTH'] = length
+    assert req.get_response(echo).status_int == 400
+
+
+def test_request_body_shorter_than_its_content_length_is_400(caplog):
+    req = Request.blank('/', method='POST', content_type='application/x-www-form-urlencoded')
+    req.environ['wsgi.input'] = io.BytesIO(b'a=1')  # the client went away after 3 bytes
+    req.environ['CONTENT_LENGTH'] = '100'
+    assert req.get_response(echo).status_int == 400
+    assert caplog.text == ''
 
 
 @pytest.mark.parametrize('size, status', [(1024 * 1024, 200), (1024 * 1024 + 1, 413)])

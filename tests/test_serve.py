@@ -72,3 +72,43 @@ def test_serve_runs_until_interrupted_then_closes(capsys):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert capsys.readouterr().out.startswith('Serving on http://127.0.0.1:')
+
+
+def test_make_server_body_limit_follows_a_class_dispatcher_and_middleware():
+    from webkit import Dispatcher
+
+    class Uploads(Request):
+        max_body_size = 5 * 1024 * 1024
+
+    class Site:
+        routes = Dispatcher(RequestClass=Uploads)
+        routes.connect('up', '/up', 'up', methods=['POST'])
+
+        def up(self, req):
+            return str(len(req.body))
+
+        __call__ = routes
+
+    @wsgify.middleware
+    def passthrough(req, app):
+        return app
+
+    for app in (Site(), passthrough(Site())):
+        server = make_server(app, port=0)
+        try:
+            assert server.adj.max_request_body_size == 5 * 1024 * 1024
+        finally:
+            server.close()
+
+
+@pytest.mark.parametrize('host, port, reason_part', [
+    ('127.0.0.1', 70000, 'port'),
+    ('127.0.0.1', -1, 'port'),
+    ('127.0.0.1', 'http', 'port'),
+    ('no-such-host.invalid', 0, 'no-such-host.invalid'),
+])
+def test_make_server_bad_host_or_port_raises_server_error(host, port, reason_part):
+    with pytest.raises(ServerError) as info:
+        make_server(wsgify(lambda req: ''), host, port)
+    assert (info.value.host, info.value.port) == (host, port)
+    assert reason_part in str(info.value)

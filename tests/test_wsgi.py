@@ -130,3 +130,70 @@ def test_head_of_an_http_error_with_its_own_body_closes_it():
 
     res = TestApp(gone).head('/', status=410)
     assert res.body == b'' and res.content_length == 13 and closed == [True]
+
+
+def test_status_line_with_cr_lf_is_refused(caplog):
+    @wsgify
+    def injecting(req):
+        resp = Response('body')
+        resp.status = '200 OK\r\nSet-Cookie: x=1'
+        return resp
+
+    def raw(environ, start_response):
+        start_response('200 OK\r\nSet-Cookie: x=1', [('Content-Type', 'text/plain')])
+        return [b'raw']
+
+    for app in (injecting, wsgify(lambda req: raw)):
+        res = TestApp(app).get('/', status=500)
+        assert 'Set-Cookie' not in res.headers and b'raw' not in res.body
+
+
+def test_unsafe_header_from_a_generator_app_is_a_generic_500(caplog):
+    def lazy(environ, start_response):
+        # A generator calls start_response only when it is first iterated.
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('X-Bad', 'a\r\nb')])
+        yield b'raw'
+
+    res = TestApp(wsgify(lambda req: lazy)).get('/', status=500)
+    assert 'X-Bad' not in res.headers and b'raw' not in res.body
+    assert 'UnsafeHeaderError' in caplog.text
+
+
+def test_generator_app_failing_before_its_first_chunk_is_a_generic_500(caplog):
+    def lazy(environ, start_response):
+        raise RuntimeError('secret')
+        yield b''  # pragma: no cover (makes this a generator)
+
+    res = TestApp(wsgify(lambda req: lazy)).get('/', status=500)
+    assert 'secret' not in res.text and 'RuntimeError: secret' in caplog.text
+
+
+def test_generator_app_is_streamed_and_closed():
+    closed = []
+
+    def lazy(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        try:
+            yield b'one '
+            yield b'two'
+        finally:
+            closed.append(True)
+
+    assert TestApp(wsgify(lambda req: lazy)).get('/').text == 'one two'
+    assert closed == [True]
+
+
+def test_app_failing_after_start_response_is_replaced_with_exc_info(caplog):
+    def started_then_failed(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        raise RuntimeError('secret')
+
+    calls = []
+
+    def start_response(status, headers, exc_info=None):
+        calls.append((status, exc_info is not None))
+
+    app = wsgify(lambda req: started_then_failed)
+    body = b''.join(app(webob.Request.blank('/').environ, start_response))
+    assert calls == [('200 OK', False), ('500 Internal Server Error', True)]
+    assert b'secret' not in body

@@ -6,9 +6,12 @@ answers, anything else becomes a generic 500 (the traceback goes to the
 ``webkit`` logger, never into the body), and response headers holding
 CR, LF or NUL never reach the server.
 """
+import functools
 import re
+import sys
 
 from webob import Response, exc
+from webob.request import DisconnectionError
 
 from .request import Request
 
@@ -92,23 +95,64 @@ def _plain_body(body, environ, start_response):
     return [] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
 
 
-def _check_headers(headers):
+def _check_headers(headers, status=''):
+    if _UNSAFE_HEADER.search(status):  # the status line is written out like a header
+        raise UnsafeHeaderError('status', status)
     for name, value in headers:
         if _UNSAFE_HEADER.search(value) or _UNSAFE_HEADER.search(name):
             raise UnsafeHeaderError(name, value)
 
 
 class _CheckedStartResponse:
-    """Checks the headers of applications webkit did not build itself."""
+    """Checks the status and headers of applications webkit did not build itself."""
 
-    __slots__ = ('start_response',)
+    __slots__ = ('start_response', 'started')
 
     def __init__(self, start_response):
         self.start_response = start_response
+        self.started = False
 
     def __call__(self, status, headers, exc_info=None):
-        _check_headers(headers)
-        return self.start_response(status, headers, exc_info)
+        _check_headers(headers, status)
+        write = self.start_response(status, headers, exc_info)
+        self.started = True
+        return write
+
+
+class _Prefetched:
+    """A body whose first chunk was pulled early: see :func:`_prefetch`."""
+
+    __slots__ = ('first', 'rest', 'body')
+
+    def __init__(self, first, rest, body):
+        self.first = first
+        self.rest = rest
+        self.body = body
+
+    def __iter__(self):
+        yield from self.first
+        yield from self.rest
+
+    def close(self):
+        if hasattr(self.body, 'close'):
+            self.body.close()
+
+
+def _prefetch(body):
+    """Pull the first chunk of an application that has not called start_response.
+
+    A generator calls start_response when it is first iterated, which
+    would be outside :func:`handle`: its headers would be checked and
+    its errors caught by nobody.
+    """
+    rest = iter(body)
+    try:
+        first = [next(rest, b'')]
+    except BaseException:
+        if hasattr(body, 'close'):
+            body.close()
+        raise
+    return _Prefetched(first, rest, body)
 
 
 class _LimitedInput:
@@ -145,11 +189,10 @@ def _body_too_large(environ, limit):
             # A chunked body: its size is known only by reading it.
             environ['wsgi.input'] = _LimitedInput(environ['wsgi.input'], limit)
         return None
-    try:
-        size = int(length)
-    except ValueError:
+    # RFC 9110: 1*DIGIT. int() would also take '-1', '+3', ' 3' and '３'.
+    if not (length.isascii() and length.isdigit()):
         return exc.HTTPBadRequest('invalid Content-Length')
-    if size > limit:
+    if int(length) > limit:
         return exc.HTTPRequestEntityTooLarge(f'the body may be at most {limit} bytes')
     return None
 
@@ -174,6 +217,7 @@ def handle(environ, start_response, RequestClass, handler):
         return refusal(environ, start_response)
     req = RequestClass(environ)
     ours = issubclass(RequestClass, Request)
+    checked = None
     if not ours:
         req.response = req.ResponseClass()  # a plain WebOb request class
     try:
@@ -184,13 +228,25 @@ def handle(environ, start_response, RequestClass, handler):
         if isinstance(app, StaticPage):  # headers checked when it was built
             return app(environ, start_response)
         if isinstance(app, Response):
-            _check_headers(app.headerlist)
+            _check_headers(app.headerlist, app.status)
             return _respond(app, environ, start_response)
-        return app(environ, _CheckedStartResponse(start_response))
+        checked = _CheckedStartResponse(start_response)
+        body = app(environ, checked)
+        return body if checked.started else _prefetch(body)
     except exc.HTTPException as http_error:
         return _respond(http_error, environ, start_response)
+    except DisconnectionError:  # the body ended before its Content-Length
+        return _respond(exc.HTTPBadRequest('the body is incomplete'), environ, start_response)
     except Exception:
         import logging  # only when something went wrong: most processes never need it
         logging.getLogger('webkit').exception('error handling %s %s', environ.get('REQUEST_METHOD'),
                       environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', ''))
+        if checked is not None and checked.started:
+            # The application started a response; replacing it needs exc_info.
+            return internal_error()(environ, functools.partial(_restart, start_response,
+                                                               exc_info=sys.exc_info()))
         return internal_error()(environ, start_response)
+
+
+def _restart(start_response, status, headers, exc_info):
+    return start_response(status, headers, exc_info)

@@ -36,16 +36,20 @@ __all__ = ['Controller']
 class _Action:
     """An action function with what its signature accepts, worked out once."""
 
-    __slots__ = ('func', 'accepts', 'required', 'takes_any')
+    __slots__ = ('func', 'accepts', 'required', 'takes_any', 'taken')
 
     def __init__(self, func):
         self.func = func
         accepts, required, self.takes_any = keyword_parameters(func, skip=1)  # self
         self.accepts = frozenset(accepts)
         self.required = frozenset(required)
+        # Even with **kwargs, a variable named like ``self`` would collide.
+        self.taken = frozenset(keyword_parameters(func)[0]) - self.accepts
 
     def fits(self, names):
-        return self.required <= names and (self.takes_any or names <= self.accepts)
+        if self.takes_any:
+            return self.required <= names and self.taken.isdisjoint(names)
+        return self.required <= names <= self.accepts
 
 
 class Controller:

@@ -68,6 +68,9 @@ class wsgify:
     RequestClass = Request
 
     def __init__(self, func=None, RequestClass=None, args=(), kwargs=None):
+        if func is not None and not callable(func):
+            raise TypeError(f'wsgify decorates a function, not {type(func).__name__} '
+                            f'({func!r:.60})')
         self.func = func
         if RequestClass is not None:
             self.RequestClass = RequestClass
@@ -163,6 +166,9 @@ class wsgify:
         """
         if middle_func is None:
             return functools.partial(cls.middleware, app=app, **config)
+        if not callable(middle_func):
+            raise TypeError(f'wsgify.middleware decorates a function of (req, app), '
+                            f'not {type(middle_func).__name__} ({middle_func!r:.60})')
         factory = _MiddlewareFactory(cls, middle_func, config)
         return factory if app is None else factory(app)
 

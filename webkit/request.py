@@ -19,17 +19,22 @@ Body limits are class attributes; subclass to change them::
     >>> class UploadRequest(Request):
     ...     max_body_size = 50 * 1024 * 1024
 """
+import io
 import json
+import re
 from urllib.parse import parse_qsl
 
 import webob
 from webob import exc
-from webob.multidict import MultiDict
+from webob.compat import cgi_FieldStorage  # the stdlib's, with WebOb's fixes
+from webob.multidict import MultiDict, NoVars
 
 __all__ = ['Request']
 
 _FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
 _UTF8_NAMES = ('utf-8', 'utf8')
+# The charset parameter of a Content-Type (names and values ignore case).
+_CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]*)', re.IGNORECASE).search
 
 
 def _strict(prop, what):
@@ -49,7 +54,8 @@ class Request(webob.Request):
       bytes raise ``HTTPBadRequest``;
     - ``POST`` (and so ``params``) decodes form bodies strictly, refuses
       a charset other than UTF-8, a broken multipart body, and more than
-      ``max_form_fields`` fields;
+      ``max_form_fields`` fields; a body without a form ``Content-Type``
+      has no fields (WebOb parses one without any, loosely);
     - ``json_body``/``json``: invalid JSON raises ``HTTPBadRequest``;
     - ``max_body_size``: larger bodies are refused with a 413 before
       they are read (see :func:`webkit.dec.wsgify`).
@@ -88,13 +94,14 @@ class Request(webob.Request):
         cached = env.get('webob._parsed_post_vars')
         if cached is not None and cached[1] is self.body_file_raw:
             return cached[0]
-        content_type = self.content_type
+        content_type = self.content_type.lower()  # media types ignore case
         if content_type not in _FORM_TYPES:
-            # Not a form: WebOb answers with its empty NoVars object.
-            return webob.Request.POST.fget(self)
-        charset = self.headers.get('Content-Type', '').partition('charset=')[2]
-        if charset and charset.strip('"\' ').lower() not in _UTF8_NAMES:
-            raise exc.HTTPBadRequest(f'unsupported form charset {charset!r}')
+            # Not a form (WebOb would parse a body without Content-Type as one,
+            # replacing bad bytes with U+FFFD).
+            return NoVars(f'Not an HTML form submission (Content-Type: {content_type})')
+        charset = _CHARSET(env.get('CONTENT_TYPE', ''))
+        if charset and charset[1].lower() not in _UTF8_NAMES:
+            raise exc.HTTPBadRequest(f'unsupported form charset {charset[1]!r}')
         if content_type == 'multipart/form-data':
             fields = self._parse_multipart()
         else:
@@ -115,26 +122,38 @@ class Request(webob.Request):
 
     def _parse_multipart(self):
         body = self.body
+        params = self.environ.get('CONTENT_TYPE', '').partition(';')[2]
+        environ = {'REQUEST_METHOD': 'POST', 'QUERY_STRING': '',
+                   'CONTENT_TYPE': 'multipart/form-data;' + params,
+                   'CONTENT_LENGTH': str(len(body))}
         try:
-            fields = webob.Request.POST.fget(self)
-        except ValueError:
+            # errors='strict': WebOb's 'replace' would turn bad bytes into U+FFFD.
+            form = cgi_FieldStorage(fp=io.BytesIO(body), environ=environ,
+                                    keep_blank_values=True, encoding='utf-8',
+                                    errors='strict')
+        except ValueError:  # UnicodeDecodeError too
             raise exc.HTTPBadRequest('the multipart body is malformed') from None
-        if len(fields) > self.max_form_fields:
+        if b'--' + form.innerboundary + b'--' not in body:
+            raise exc.HTTPBadRequest('the multipart body is truncated')
+        parts = form.list or ()
+        if len(parts) > self.max_form_fields:
             raise exc.HTTPRequestEntityTooLarge('too many form fields')
-        # The multipart parser replaces bad bytes with U+FFFD; a replacement
-        # character the client did not send means the bytes were bad.
-        if b'\xef\xbf\xbd' not in body and any(
-                isinstance(value, str) and '\ufffd' in value
-                for value in fields.values()):
-            raise exc.HTTPBadRequest('the form is not valid UTF-8')
-        return fields
+        for part in parts:
+            charset = part.type_options.get('charset')
+            if part.name is None or (charset and charset.lower() not in _UTF8_NAMES):
+                raise exc.HTTPBadRequest('a part of the multipart body has no name '
+                                         'or a charset other than UTF-8')
+        try:
+            return MultiDict.from_fieldstorage(form)
+        except ValueError:  # a base64 or quoted-printable part that is not UTF-8
+            raise exc.HTTPBadRequest('the form is not valid UTF-8') from None
 
     @property
     def json_body(self):
         """The body parsed as JSON; invalid JSON raises ``HTTPBadRequest``."""
         try:
             return json.loads(self.body.decode('utf-8'))
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError are both
+        except (ValueError, RecursionError):  # ValueError: JSON and UTF-8 errors
             raise exc.HTTPBadRequest('the body is not valid JSON') from None
 
     json = json_body

@@ -49,8 +49,21 @@ class ServerError(WebkitError, OSError):
 
 
 def _body_limit(app):
-    request_class = getattr(app, 'RequestClass', Request)
-    return getattr(request_class, 'max_body_size', Request.max_body_size)
+    """The largest body limit along ``app``'s middleware chain and route table.
+
+    The server need only stop what no part of the application accepts;
+    each request class still enforces its own limit.
+    """
+    limits = []
+    for _ in range(10):  # middleware chains are short; a cycle must not hang us
+        for holder in (app, getattr(app, 'routes', None)):
+            request_class = getattr(holder, 'RequestClass', None)
+            if request_class is not None:
+                limits.append(getattr(request_class, 'max_body_size', Request.max_body_size))
+        app = getattr(app, 'app', None)
+        if app is None:
+            break
+    return max(limits, default=Request.max_body_size)
 
 
 def make_server(app, host='127.0.0.1', port=8080, *, threads=4, **settings):
@@ -62,12 +75,20 @@ def make_server(app, host='127.0.0.1', port=8080, *, threads=4, **settings):
     """
     options = {**SAFE_SETTINGS, 'max_request_body_size': _body_limit(app), **settings}
     try:
+        number = int(port)
+    except (TypeError, ValueError):
+        number = -1
+    if not 0 <= number <= 65535:  # waitress would quietly bind 70000 as 4464
+        raise ServerError(host, port, 'the port must be a number from 0 to 65535')
+    try:
         return waitress.create_server(app, host=host, port=port, threads=threads,
                                       **options)
     except OSError as error:
         reason = ('the address is already in use' if error.errno == errno.EADDRINUSE
                   else error.strerror or str(error))
         raise ServerError(host, port, reason) from None
+    except ValueError as error:  # waitress: a host it cannot resolve, a bad setting
+        raise ServerError(host, port, f'{error} (host {host!r})') from None
 
 
 def serve(app, host='127.0.0.1', port=8080, *, threads=4, **settings):
