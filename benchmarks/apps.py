@@ -101,10 +101,10 @@ def webkit(extra):
 
         __call__ = routes
 
-    from webkit.dispatch import _Link  # what the dispatcher sets as req.link
+    from webkit.route import Link  # what the dispatcher sets as req.link
 
     def url_for(environ):
-        return _Link(App.routes, App.routes.RequestClass(environ))('view', item='x')
+        return Link(App.routes, App.routes.RequestClass(environ))('view', item='x')
     return App(), url_for
 
 

@@ -157,6 +157,13 @@ def test_dispatch_matches_decoded_non_ascii_path(app):
     assert app.get('/view/caf%C3%A9').text == 'Lib item café'
 
 
+def test_dispatch_empty_path_under_a_mount_point_is_the_root(library):
+    # A request for /prefix (no trailing slash) arrives with PATH_INFO ''.
+    req = Request.blank('/')
+    req.environ.update(SCRIPT_NAME='/prefix', PATH_INFO='')
+    assert req.get_response(library).text == 'Lib index'
+
+
 def test_dispatch_undecodable_path_is_400(app):
     app.get('/view/%FF', status=400)
 
@@ -316,6 +323,11 @@ def test_url_round_trips_through_matching():
     ('view', {'item': ''}, 'item is empty'),
     ('view', {'item': 'a/b'}, 'item may not contain "/"'),
     ('number', {'num': 'abc'}, "num='abc' does not match"),
+    ('view', {'item': '..'}, 'a "." or ".." segment'),
+    ('view', {'item': '.'}, 'a "." or ".." segment'),
+    ('files', {'path': 'a/../../admin'}, 'a "." or ".." segment'),
+    ('files', {'path': './x'}, 'a "." or ".." segment'),
+    ('view', {'item': b'x'}, 'bytes'),
 ])
 def test_url_generation_errors_carry_name_and_params(name, params, reason_part):
     with pytest.raises(URLGenerationError) as info:
@@ -323,6 +335,17 @@ def test_url_generation_errors_carry_name_and_params(name, params, reason_part):
     assert info.value.name == name
     assert info.value.params == params
     assert reason_part in info.value.reason
+
+
+@pytest.mark.parametrize('path', ['/evil.example', '//evil.example', '/\\evil.example'])
+def test_url_generation_never_makes_a_scheme_relative_url(path):
+    # "//evil.example" in a Location header sends the browser to another site.
+    routes = Dispatcher()
+    routes.connect('any', '/{path:.*}', lambda req, path: path)
+    with pytest.raises(URLGenerationError) as info:
+        routes.url('any', path=path)
+    assert info.value.params == {'path': path}
+    assert routes.url('any', path='a//b') == '/a//b'
 
 
 def test_link_to_an_unknown_route_raises_with_its_arguments():
@@ -405,6 +428,28 @@ def test_link_qualified_uses_request_host_or_base_url():
                     'https://app.example/where?q=1#top']
 
 
+@pytest.mark.parametrize('host', ['evil.example\r\nSet-Cookie: a=b', 'evil.example/path',
+                                  'a@evil.example', 'evil.example:80x'])
+def test_link_qualified_refuses_a_malformed_host_header(host):
+    routes = Dispatcher()
+    routes.connect('where', '/where', lambda req: req.link('where', qualified=True))
+    req = Request.blank('/where')
+    req.environ['HTTP_HOST'] = host
+    assert req.get_response(routes).status_int == 400
+
+
+@pytest.mark.parametrize('host, url', [
+    ('example.org', 'http://example.org/where'),
+    ('Example.org:8080', 'http://Example.org:8080/where'),
+    ('[::1]:8080', 'http://[::1]:8080/where'),
+    ('127.0.0.1', 'http://127.0.0.1/where'),
+])
+def test_link_qualified_accepts_well_formed_hosts(host, url):
+    routes = Dispatcher()
+    routes.connect('where', '/where', lambda req: req.link('where', qualified=True))
+    assert TestApp(routes).get('/where', extra_environ={'HTTP_HOST': host}).text == url
+
+
 def test_link_ignores_forwarded_host_headers():
     seen = []
 
@@ -445,10 +490,27 @@ def _connect(*args, **kw):
     (('x', '/x', 42), {}, 'must be a method name, a function or a Controller'),
     (('x', '/x', lambda req: ''), {'methods': []}, 'invalid HTTP methods'),
     (('x', '/x', lambda req: ''), {'methods': ['GE T']}, 'invalid HTTP methods'),
+    (('x', '/x', lambda req: ''), {'methods': None}, 'invalid HTTP methods'),
+    (('x', '/x', lambda req: ''), {'methods': [b'GET']}, 'invalid HTTP methods'),
     (('x', '/{a}/{a}', lambda req, a: ''), {}, 'a variable repeats'),
     (('x', '/{a}', lambda req, a: ''), {'requirements': {'b': 'x'}}, 'not in the path'),
     (('x', '/{a}', lambda req: ''), {}, "does not accept ['a']"),
     (('x', '/x', lambda req, a: ''), {}, "needs ['a']"),
+    (('x', '/x', lambda req: ''), {'conditions': {'method': ['POST']}}, 'use methods='),
+    (('x', '/x', lambda req: ''), {'_method': 'POST'}, 'reserved by Routes'),
+    (('x', '/x', lambda req: ''), {'_static': True}, 'reserved by Routes'),
+    (('x', '/x/{}', lambda req: ''), {}, 'not a valid variable'),
+    (('x', '/x/{1a}', lambda req, **kw: ''), {}, 'not a valid variable'),
+    (('x', '/x/{a-b}', lambda req, **kw: ''), {}, 'not a valid variable'),
+    (('x', '/x/{a', lambda req: ''), {}, 'unbalanced'),
+    (('x', '/x/a}', lambda req: ''), {}, 'unbalanced'),
+    (('x', '/x/{a:[}', lambda req, a: ''), {}, 'invalid regular expression'),
+    (('x', '/x/{a}', lambda req, a: ''), {'requirements': {'a': '('}}, 'invalid regular expression'),
+    (('x', '/x/{a}', lambda req, a: ''), {'requirements': 'a'}, 'requirements must be a dict'),
+    (('x', '/x?page=1', lambda req: ''), {}, 'query'),
+    (('x', '/x#top', lambda req: ''), {}, 'query'),
+    (('x', '/x/{req}', lambda req, **kw: ''), {}, "['req']"),
+    (('x', '/x'), {'controller': lambda req: ''}, 'not a Controller'),
 ])
 def test_connect_refuses_bad_configuration(args, kw, problem_part):
     with pytest.raises(ConfigurationError) as info:
@@ -462,6 +524,29 @@ def test_connect_refuses_duplicate_names():
     with pytest.raises(ConfigurationError) as info:
         routes.connect('a', '/b', lambda req: '')
     assert info.value.problem == 'this name is already used'
+
+
+def test_failed_connect_leaves_the_table_unchanged():
+    routes = _connect('a', '/a', lambda req: 'a')
+    with pytest.raises(ConfigurationError):
+        routes.connect('b', '/b', lambda req, other: '')  # refused after Routes saw it
+    with pytest.raises(ConfigurationError):
+        routes.connect('b', '/b/{x:[}', lambda req, x: '')
+    routes.connect('b', '/b', lambda req: 'b')  # the name is free again
+    app = TestApp(routes)
+    assert app.get('/a').text == 'a' and app.get('/b').text == 'b'
+    assert [r.name for r in routes.routes] == ['a', 'b']
+
+
+def test_method_target_with_url_variable_named_self_is_refused():
+    with pytest.raises((ConfigurationError, RuntimeError)) as info:
+        class Broken:
+            routes = Dispatcher()
+            routes.connect('x', '/x/{self}', 'view')
+
+            def view(self, req, **kw):
+                pass
+    assert "['self']" in _configuration_error(info).problem
 
 
 def test_connect_accepts_views_taking_any_keywords_or_no_signature():
@@ -532,6 +617,20 @@ def test_route_table_reads_as_a_table():
         'view       GET,HEAD  /view/{item}      Library.view',
         'save       POST,PUT  /view/{item}      Library.save',
     ]
+
+
+def test_route_table_is_found_through_middleware():
+    from webkit.dispatch import route_table
+
+    @wsgify.middleware
+    def passthrough(req, app):
+        return app
+
+    library = Library('x')
+    assert route_table(passthrough(passthrough(library))) is Library.routes
+    assert route_table(Library.routes) is Library.routes
+    assert route_table(library.routes) is Library.routes
+    assert route_table(wsgify(lambda req: '')) is None
 
 
 def test_route_and_dispatcher_reprs():
@@ -624,3 +723,13 @@ def test_class_attribute_lookup_walks_the_bases():
 
     assert _class_attribute(Child, 'index') is Base.__dict__['index']
     assert _class_attribute(Child, 'nothere') is None
+
+
+@pytest.mark.parametrize('decorator', [staticmethod, classmethod])
+def test_class_definition_refuses_static_and_class_methods_as_targets(decorator):
+    with pytest.raises((ConfigurationError, RuntimeError)) as info:
+        class Broken:
+            routes = Dispatcher()
+            routes.connect('view', '/view/{item}', 'view')
+            view = decorator(lambda first, req, item: '')
+    assert decorator.__name__ in _configuration_error(info).problem

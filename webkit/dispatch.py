@@ -34,7 +34,6 @@ A target is the name of a method of the class, a view function
 ``f(req, **urlvars)``, or a :class:`webkit.Controller` subclass.
 """
 import re
-from urllib.parse import quote, urlencode
 
 from routes import Mapper
 
@@ -44,142 +43,15 @@ from .controller import Controller
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
 from .request import Request
+from .route import Link, Route, sort_methods
 
 __all__ = ['Dispatcher', 'route_table']
 
-_METHOD_ORDER = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
-# RFC 3986 pchar: what may stand unescaped inside one path segment.
-_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
-# A SCRIPT_NAME made only of these needs no quoting (the common mount point).
-_PLAIN_PREFIX = re.compile(r'[A-Za-z0-9/_.~-]*').fullmatch
+# {name}, {name:regex} or {.name} in a route path; Routes has no nested braces.
+_PATH_VARIABLE = re.compile(r'\{([^{}]*)\}')
 
 
 _NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body)
-
-
-def _sort_methods(methods):
-    known = [m for m in _METHOD_ORDER if m in methods]
-    return known + sorted(m for m in methods if m not in _METHOD_ORDER)
-
-
-def _first_segment(routelist):
-    """The literal first path segment of a route, or None if it varies."""
-    first = routelist[0] if isinstance(routelist[0], str) else ''
-    rest = first[1:]
-    if '/' in rest:
-        return rest.partition('/')[0]
-    if len(routelist) == 1:
-        return rest
-    return None
-
-
-class Route:
-    """One connected route: its name, path, methods and target."""
-
-    def __init__(self, name, path, methods, target, kind, mapped, order):
-        self.name = name
-        self.path = path
-        self.methods = methods
-        self.target = target
-        self.kind = kind            # 'method', 'view' or 'controller'
-        self.mapped = mapped        # the routes.Route underneath
-        self.order = order
-        self.owner = None           # the application class, for method targets
-        self.variables = [part['name'] for part in mapped.routelist
-                          if isinstance(part, dict)]
-        self._variable_set = frozenset(self.variables)
-        self.segment = _first_segment(mapped.routelist)
-        self._parts = None          # generation parts, compiled on first use
-        self.regex = None           # Routes compiles it when the table is prepared
-
-    def match(self, path):
-        """The URL variables if ``path`` matches (method aside), else None.
-
-        The same result as ``routes.Route.match``, from the regular
-        expression Routes compiled, without its per-call generality.
-        """
-        found = self.regex.match(path)
-        if found is None:
-            return None
-        defaults = self.mapped.defaults
-        urlvars = dict(defaults)
-        for key, value in found.groupdict().items():
-            if value or not defaults.get(key):
-                urlvars[key] = value
-        return urlvars
-
-    @property
-    def target_name(self):
-        if self.kind == 'method':
-            owner = self.owner.__qualname__ if self.owner else '?'
-            return f'{owner}.{self.target}'
-        name = getattr(self.target, '__qualname__', None) or repr(self.target)
-        action = self.mapped.defaults.get('action')
-        return f'{name}.{action}' if self.kind == 'controller' and action else name
-
-    def __repr__(self):
-        methods = ','.join(m for m in _sort_methods(self.methods) if m != 'HEAD')
-        return f'<Route {self.name!r} {methods} {self.path} -> {self.target_name}>'
-
-    def _compile_generation(self):
-        # Literal parts are quoted once here, not on every call.
-        parts = []
-        for part in self.mapped.routelist:
-            if isinstance(part, str):
-                parts.append((None, quote(part, safe='/' + _SEGMENT_SAFE)))
-            else:
-                var = part['name']
-                keeps_slash = part['type'] == '*' or var in self.mapped.req_regs
-                parts.append((var, (part['type'], _SEGMENT_SAFE + ('/' if keeps_slash else ''))))
-        self._parts = parts
-        return parts
-
-    def generate(self, params):
-        """The path of this route for ``params``; extras become a query."""
-        defaults = self.mapped.defaults
-        out = []
-        for var, spec in self._parts or self._compile_generation():
-            if var is None:
-                out.append(spec)
-                continue
-            kind, safe = spec
-            value = params.get(var, defaults.get(var))
-            if value is None:
-                if kind == '.':
-                    continue
-                raise URLGenerationError(self.name, params, f'missing {var!r}')
-            text = value if type(value) is str else str(value)
-            self._check_value(var, text, kind, params)
-            if not (text.isascii() and text.isalnum()):  # letters and digits need no quoting
-                text = quote(text, safe=safe)
-            out.append('.' + text if kind == '.' else text)
-        path = ''.join(out)
-        if params.keys() == self._variable_set:
-            return path  # the common case: no extras, nothing fixed to compare
-        query = []
-        for key, value in params.items():
-            if key in self.variables or value is None:
-                continue
-            if key in defaults:
-                if str(value) != str(defaults[key]):
-                    raise URLGenerationError(self.name, params,
-                                             f'{key} is fixed to {defaults[key]!r}')
-                continue
-            query.append((key, value))
-        return f'{path}?{urlencode(query, doseq=True)}' if query else path
-
-    def _check_value(self, var, text, kind, params):
-        requirement = self.mapped.req_regs.get(var)
-        if requirement is not None:
-            # An explicit requirement decides, e.g. {path:.*} may hold "/".
-            if not requirement.match(text):
-                raise URLGenerationError(
-                    self.name, params,
-                    f'{var}={text!r} does not match {self.mapped.reqs[var]!r}')
-        elif not text:
-            raise URLGenerationError(self.name, params, f'{var} is empty')
-        elif '/' in text and kind != '*':
-            raise URLGenerationError(self.name, params, f'{var} may not contain "/"')
 
 
 class Dispatcher:
@@ -194,7 +66,9 @@ class Dispatcher:
       the arguments (Routes would return the bare name instead);
     - each request gets ``req.urlvars`` and ``req.link(name, **params)``,
       which prefixes ``SCRIPT_NAME`` and, given ``qualified=True``,
-      ``base_url`` (or else the request's own host).
+      ``base_url``; without it, the request's ``Host`` header is used
+      (a 400 unless it is a well-formed ``host[:port]``): configure
+      ``base_url`` for URLs that outlive the request, such as in emails.
 
     HEAD is served by GET routes without a body, OPTIONS answers with
     ``Allow``, and configuration errors raise when the route is
@@ -221,28 +95,71 @@ class Dispatcher:
     def connect(self, name, path, target=None, *, methods=('GET',),
                 controller=None, view=None, requirements=None, **defaults):
         """Add a route and return it; see the class docstring."""
+        where = f'route {name!r}'
         if 'method' in defaults:
             raise ConfigurationError(
-                f'route {name!r}', "'method' is reserved by Routes; pass the "
+                where, "'method' is reserved by Routes; pass the "
                 "method name as the target: connect(name, path, 'view')")
+        if 'conditions' in defaults:
+            raise ConfigurationError(where, "Routes' conditions are not used here; "
+                                     "use methods=('POST',)")
+        reserved = sorted(key for key in defaults if key.startswith('_'))
+        if reserved:
+            raise ConfigurationError(where, f'{reserved} are reserved by Routes')
+        if requirements is not None and not isinstance(requirements, dict):
+            raise ConfigurationError(where, 'requirements must be a dict '
+                                     f'(you gave {requirements!r})')
         target = self._one_target(name, target, controller, view)
         if not isinstance(name, str) or not name:
-            raise ConfigurationError(f'route {name!r}', 'a route needs a name')
+            raise ConfigurationError(where, 'a route needs a name')
         if name in self._by_name:
-            raise ConfigurationError(f'route {name!r}', 'this name is already used')
-        if not isinstance(path, str) or not path.startswith('/'):
-            raise ConfigurationError(f'route {name!r}',
-                                     f'the path must start with "/" (you gave {path!r})')
+            raise ConfigurationError(where, 'this name is already used')
+        self._check_path(where, path)
         kind = self._kind_of(name, target)
+        if controller is not None and kind != 'controller':
+            raise ConfigurationError(where, f'controller={controller!r} is not a '
+                                     'Controller subclass')
         methods = self._methods(name, methods)
-        self.mapper.connect(name, path, requirements=requirements or {}, **defaults)
-        mapped = self.mapper.matchlist[-1]
-        route = Route(name, path, methods, target, kind, mapped, len(self.routes))
-        route.owner = self.owner
-        self._check_variables(route, requirements or {})
+        matchlist = self.mapper.matchlist
+        size = len(matchlist)
+        try:
+            route = self._new_route(name, path, target, kind, methods,
+                                    requirements or {}, defaults)
+        except BaseException:
+            del matchlist[size:]  # a refused route leaves no trace
+            raise
         self.routes.append(route)
         self._by_name[name] = route
         self._index = None
+        return route
+
+    def _check_path(self, where, path):
+        if not isinstance(path, str) or not path.startswith('/'):
+            raise ConfigurationError(where, f'the path must start with "/" (you gave {path!r})')
+        if '?' in path or '#' in path:
+            raise ConfigurationError(where, f'a route path has no query or fragment '
+                                     f'(you gave {path!r}); extra link() arguments '
+                                     'become the query')
+        for inner in _PATH_VARIABLE.findall(path):
+            variable = inner.partition(':')[0]
+            if not variable.removeprefix('.').isidentifier():
+                raise ConfigurationError(where, f'{{{inner}}} is not a valid variable '
+                                         f'in {path!r}')
+        rest = _PATH_VARIABLE.sub('', path)
+        if '{' in rest or '}' in rest:
+            raise ConfigurationError(where, f'unbalanced or nested braces in {path!r}')
+
+    def _new_route(self, name, path, target, kind, methods, requirements, defaults):
+        try:
+            self.mapper.connect(name, path, requirements=requirements, **defaults)
+            mapped = self.mapper.matchlist[-1]
+            route = Route(name, path, methods, target, kind, mapped, len(self.routes))
+            self._check_variables(route, requirements)
+            mapped.makeregexp([])  # compiled now, so that a bad pattern fails here
+        except re.error as error:
+            raise ConfigurationError(f'route {name!r}', f'invalid regular expression '
+                                     f'in {path!r} or its requirements: {error}') from None
+        route.owner = self.owner
         if kind != 'method' or self.owner is not None:
             self._check_target(route)  # a method is checked once its class exists
         return route
@@ -270,10 +187,11 @@ class Dispatcher:
     def _methods(self, name, methods):
         if isinstance(methods, str):
             methods = (methods,)
+        if not isinstance(methods, (list, tuple, set, frozenset)) or not methods or not all(
+                isinstance(m, str) and m.isalpha() for m in methods):
+            raise ConfigurationError(f'route {name!r}', f'invalid HTTP methods {methods!r}; '
+                                     "give names such as ('GET', 'POST')")
         methods = {m.upper() for m in methods}
-        if not methods or not all(m.isalpha() for m in methods):
-            raise ConfigurationError(f'route {name!r}',
-                                     f'invalid HTTP methods {sorted(methods)!r}')
         if 'GET' in methods:
             methods.add('HEAD')
         return frozenset(methods)
@@ -301,6 +219,10 @@ class Dispatcher:
                     f'route {route.name!r}', f'the target {route.target!r} names a '
                     'method, but this Dispatcher is not a class attribute')
             func = _class_attribute(self.owner, route.target)
+            if isinstance(func, (staticmethod, classmethod)):
+                raise ConfigurationError(f'route {route.name!r}', f'{route.target_name} is '
+                                         f'a {type(func).__name__}; a target is a plain '
+                                         'method of (self, req, ...)')
             if func is None or not callable(func):
                 raise ConfigurationError(f'route {route.name!r}',
                                          f'{self.owner.__qualname__} has no method '
@@ -361,7 +283,7 @@ class Dispatcher:
             allowed = route.methods if allowed is None else allowed | route.methods
         if allowed is None:
             return None, None
-        return None, tuple(_sort_methods(allowed | {'OPTIONS'}))
+        return None, tuple(sort_methods(allowed | {'OPTIONS'}))
 
     def not_found(self, req):
         """The answer when no route has the path; override to change it."""
@@ -388,7 +310,8 @@ class Dispatcher:
         return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
 
     def _handle(self, req, app=None):
-        route, found = self._lookup(req.path_info, req.method)
+        # PATH_INFO is '' for a request of the mount point itself (/prefix).
+        route, found = self._lookup(req.path_info or '/', req.method)
         if route is None:
             if found is None:
                 return self.not_found(req)
@@ -398,7 +321,7 @@ class Dispatcher:
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
         req.environ['wsgiorg.routing_args'] = ((), found)
-        req.__dict__['link'] = _Link(self, req)
+        req.__dict__['link'] = Link(self, req)
         if route.kind == 'method':
             return _call_method(app, route.target, req, found)
         if route.kind == 'view':
@@ -436,7 +359,7 @@ class Dispatcher:
 
     def __str__(self):
         rows = [('name', 'methods', 'path', 'target')]
-        rows += [(r.name, ','.join(_sort_methods(r.methods)), r.path, r.target_name)
+        rows += [(r.name, ','.join(sort_methods(r.methods)), r.path, r.target_name)
                  for r in self.routes]
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         return '\n'.join('  '.join(cell.ljust(width) for cell, width in zip(row, widths))
@@ -468,7 +391,9 @@ def _check_signature(route, func, skip):
         bound_args = func.args  # a wsgify: its bound args follow ``req``
     named, required, takes_any = keyword_parameters(func, skip + len(bound_args))
     passed = set(route.variables) | set(route.mapped.defaults)
-    unknown = set() if takes_any else passed - named
+    # With **kwargs, a variable named like ``req`` or ``self`` would still collide.
+    taken = keyword_parameters(func, 0)[0] - named if takes_any else set()
+    unknown = passed & taken if takes_any else passed - named
     missing = required - passed
     if unknown or missing:
         raise ConfigurationError(
@@ -523,35 +448,3 @@ class _BoundDispatcher:
 
     def __str__(self):
         return str(self.dispatcher)
-
-
-class _Link:
-    """``req.link``: URL generation for one request."""
-
-    __slots__ = ('dispatcher', 'req', '_prefix')
-
-    def __init__(self, dispatcher, req):
-        self.dispatcher = dispatcher
-        self.req = req
-        self._prefix = None
-
-    def __call__(self, name, /, *, qualified=False, anchor=None, **params):
-        """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
-        if self._prefix is None:
-            script_name = self.req.environ.get('SCRIPT_NAME', '')
-            if _PLAIN_PREFIX(script_name):
-                self._prefix = script_name
-            else:
-                self._prefix = quote(script_name.encode('latin-1'), safe='/' + _SEGMENT_SAFE)
-        route = self.dispatcher._by_name.get(name)
-        if route is None:
-            self.dispatcher.url(name, **params)  # raises, naming the known routes
-        url = self._prefix + route.generate(params)
-        if qualified:
-            url = (self.dispatcher.base_url or self.req.host_url) + url
-        if anchor is not None:
-            url += '#' + quote(str(anchor), safe=_SEGMENT_SAFE + '/?')
-        return url
-
-    def __repr__(self):
-        return f'<link for {self.req.method} {self.req.path_qs!r}>'

@@ -1,0 +1,209 @@
+"""One route: matching a path, and generating its URLs.
+
+:class:`Route` wraps the ``routes.Route`` that Routes parsed from the
+path template: it matches with the regular expression Routes compiled,
+and generates URLs from Routes' parsed parts itself, because Routes'
+own generator returns an unknown name unchanged, leaves ``/`` unescaped
+inside a variable and cannot quote a non-ASCII literal. :class:`Link`
+is ``req.link``: a route's URL under one request's ``SCRIPT_NAME``.
+"""
+import re
+from urllib.parse import quote, urlencode
+
+from webob.exc import HTTPBadRequest
+
+from .exc import URLGenerationError
+
+__all__ = ['Route', 'Link']
+
+_METHOD_ORDER = ('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS')
+# RFC 3986 pchar: what may stand unescaped inside one path segment.
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+# A SCRIPT_NAME made only of these needs no quoting (the common mount point).
+_PLAIN_PREFIX = re.compile(r'[A-Za-z0-9/_.~-]*').fullmatch
+# A "." or ".." path segment: browsers resolve it, so the URL would not round-trip.
+_DOT_SEGMENT = re.compile(r'(?:^|/)\.\.?(?:/|$)').search
+# host[:port] as RFC 3986 allows it in a Host header (reg-name, IPv4, [IPv6]).
+_HOST = re.compile(r'(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?').fullmatch
+
+
+def sort_methods(methods):
+    """HTTP methods in the usual order (GET first), unknown ones last."""
+    known = [m for m in _METHOD_ORDER if m in methods]
+    return known + sorted(m for m in methods if m not in _METHOD_ORDER)
+
+
+def _first_segment(routelist):
+    """The literal first path segment of a route, or None if it varies."""
+    first = routelist[0] if isinstance(routelist[0], str) else ''
+    rest = first[1:]
+    if '/' in rest:
+        return rest.partition('/')[0]
+    if len(routelist) == 1:
+        return rest
+    return None
+
+
+class Route:
+    """One connected route: its name, path, methods and target."""
+
+    def __init__(self, name, path, methods, target, kind, mapped, order):
+        self.name = name
+        self.path = path
+        self.methods = methods
+        self.target = target
+        self.kind = kind            # 'method', 'view' or 'controller'
+        self.mapped = mapped        # the routes.Route underneath
+        self.order = order
+        self.owner = None           # the application class, for method targets
+        self.variables = [part['name'] for part in mapped.routelist
+                          if isinstance(part, dict)]
+        self._variable_set = frozenset(self.variables)
+        self.segment = _first_segment(mapped.routelist)
+        self._parts = None          # generation parts, compiled on first use
+        self._may_start_with_slashes = True
+        self.regex = None           # Routes compiles it when the table is prepared
+
+    def match(self, path):
+        """The URL variables if ``path`` matches (method aside), else None.
+
+        The same result as ``routes.Route.match``, from the regular
+        expression Routes compiled, without its per-call generality.
+        """
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        defaults = self.mapped.defaults
+        urlvars = dict(defaults)
+        for key, value in found.groupdict().items():
+            if value or not defaults.get(key):
+                urlvars[key] = value
+        return urlvars
+
+    @property
+    def target_name(self):
+        if self.kind == 'method':
+            owner = self.owner.__qualname__ if self.owner else '?'
+            return f'{owner}.{self.target}'
+        name = getattr(self.target, '__qualname__', None) or repr(self.target)
+        action = self.mapped.defaults.get('action')
+        return f'{name}.{action}' if self.kind == 'controller' and action else name
+
+    def __repr__(self):
+        methods = ','.join(m for m in sort_methods(self.methods) if m != 'HEAD')
+        return f'<Route {self.name!r} {methods} {self.path} -> {self.target_name}>'
+
+    def _compile_generation(self):
+        # Literal parts are quoted once here, not on every call.
+        parts = []
+        for part in self.mapped.routelist:
+            if isinstance(part, str):
+                parts.append((None, quote(part, safe='/' + _SEGMENT_SAFE)))
+            else:
+                var = part['name']
+                keeps_slash = part['type'] == '*' or var in self.mapped.req_regs
+                parts.append((var, (part['type'], _SEGMENT_SAFE + ('/' if keeps_slash else ''))))
+        self._parts = parts
+        # Only a path that starts with a variable ("/{path:.*}") can come out
+        # as "//host/...", which a browser reads as another site.
+        first = parts[0][1] if parts and parts[0][0] is None else '/'
+        self._may_start_with_slashes = len(first) < 2
+        return parts
+
+    def generate(self, params):
+        """The path of this route for ``params``; extras become a query."""
+        defaults = self.mapped.defaults
+        out = []
+        for var, spec in self._parts or self._compile_generation():
+            if var is None:
+                out.append(spec)
+                continue
+            kind, safe = spec
+            value = params.get(var, defaults.get(var))
+            if value is None:
+                if kind == '.':
+                    continue
+                raise URLGenerationError(self.name, params, f'missing {var!r}')
+            if type(value) is str:
+                text = value
+            elif isinstance(value, (bytes, bytearray)):  # str() would give "b'...'"
+                raise URLGenerationError(self.name, params, f'{var} is bytes; pass a str')
+            else:
+                text = str(value)
+            self._check_value(var, text, kind, params)
+            if not (text.isascii() and text.isalnum()):  # letters and digits need no quoting
+                text = quote(text, safe=safe)
+            out.append('.' + text if kind == '.' else text)
+        path = ''.join(out)
+        if self._may_start_with_slashes and path.startswith('//'):
+            raise URLGenerationError(self.name, params, f'{path!r} would be read '
+                                     'as a URL of another host')
+        if params.keys() == self._variable_set:
+            return path  # the common case: no extras, nothing fixed to compare
+        query = []
+        for key, value in params.items():
+            if key in self.variables or value is None:
+                continue
+            if key in defaults:
+                if str(value) != str(defaults[key]):
+                    raise URLGenerationError(self.name, params,
+                                             f'{key} is fixed to {defaults[key]!r}')
+                continue
+            query.append((key, value))
+        return f'{path}?{urlencode(query, doseq=True)}' if query else path
+
+    def _check_value(self, var, text, kind, params):
+        requirement = self.mapped.req_regs.get(var)
+        if requirement is not None:
+            # An explicit requirement decides, e.g. {path:.*} may hold "/".
+            if not requirement.match(text):
+                raise URLGenerationError(
+                    self.name, params,
+                    f'{var}={text!r} does not match {self.mapped.reqs[var]!r}')
+        elif not text:
+            raise URLGenerationError(self.name, params, f'{var} is empty')
+        elif '/' in text and kind != '*':
+            raise URLGenerationError(self.name, params, f'{var} may not contain "/"')
+        if '.' in text and _DOT_SEGMENT(text):
+            raise URLGenerationError(self.name, params,
+                                     f'{var}={text!r} has a "." or ".." segment')
+
+
+class Link:
+    """``req.link``: URL generation for one request."""
+
+    __slots__ = ('dispatcher', 'req', '_prefix')
+
+    def __init__(self, dispatcher, req):
+        self.dispatcher = dispatcher
+        self.req = req
+        self._prefix = None
+
+    def __call__(self, name, /, *, qualified=False, anchor=None, **params):
+        """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
+        if self._prefix is None:
+            script_name = self.req.environ.get('SCRIPT_NAME', '')
+            if _PLAIN_PREFIX(script_name):
+                self._prefix = script_name
+            else:
+                self._prefix = quote(script_name.encode('latin-1'), safe='/' + _SEGMENT_SAFE)
+        route = self.dispatcher._by_name.get(name)
+        if route is None:
+            self.dispatcher.url(name, **params)  # raises, naming the known routes
+        url = self._prefix + route.generate(params)
+        if qualified:
+            url = (self.dispatcher.base_url or self._host_url()) + url
+        if anchor is not None:
+            url += '#' + quote(str(anchor), safe=_SEGMENT_SAFE + '/?')
+        return url
+
+    def _host_url(self):
+        # The client wrote the Host header: refuse what is not a host[:port]
+        # (CR/LF, "evil/path", "user@evil") rather than put it in a URL.
+        host = self.req.environ.get('HTTP_HOST')
+        if host and not _HOST(host):
+            raise HTTPBadRequest('invalid Host header')
+        return self.req.host_url
+
+    def __repr__(self):
+        return f'<link for {self.req.method} {self.req.path_qs!r}>'
