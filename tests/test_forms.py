@@ -1,5 +1,7 @@
 """Form filling, validation, the JSON variant, CSRF and sessions, end to end."""
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -135,7 +137,7 @@ def test_validate_runs_plain_functions():
     def check(params):
         return {} if params.get('a') == '1' else {'a': 'Say 1'}
 
-    assert validate(check, {'a': '1'}) == ({'a': '1'}, {})
+    assert validate(check, {'a': '1', 'is_admin': '1'}) == ({'a': '1'}, {})
     assert validate(check, MultiDict(a='2'))[1] == {'a': 'Say 1'}
     assert validate(lambda params: ({'n': 1}, {}), {}) == ({'n': 1}, {})
 
@@ -377,23 +379,46 @@ def test_load_secret_makes_one_private_secret(tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
 
 
-def test_load_secret_waits_for_a_secret_being_written(tmp_path):
-    import threading
-    from webkit.csrf import load_secret
+def test_load_secret_started_at_once_gives_every_process_one_secret(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / 'data' / 'secret'
+    code = 'import sys; from webkit.csrf import load_secret; print(load_secret(sys.argv[1]))'
+    starts = [subprocess.Popen([sys.executable, '-c', code, str(path)], stdout=subprocess.PIPE,
+                               text=True) for _ in range(6)]
+    secrets_read = {process.communicate(timeout=60)[0].strip() for process in starts}
+    assert secrets_read == {path.read_text()} and len(path.read_text()) >= 32
+    assert os.listdir(path.parent) == ['secret']      # no temporary file left behind
+
+
+def test_load_secret_writer_losing_the_race_keeps_the_first_secret(tmp_path):
+    from webkit.csrf import _create_secret, load_secret
     path = tmp_path / 'secret'
-    path.write_text('')                       # created, not yet written
-    writer = threading.Timer(0.1, path.write_text, args=('w' * 40,))
-    writer.start()
-    assert load_secret(path) == 'w' * 40
-    writer.join()
+    first = load_secret(path)
+    _create_secret(path)                              # a process that checked a moment ago
+    assert load_secret(path) == first and os.listdir(tmp_path) == ['secret']
 
 
 def test_load_secret_refuses_an_empty_file_for_good(tmp_path):
     from webkit.csrf import load_secret
     (tmp_path / 'secret').write_text('  \n')
+    (tmp_path / 'secret').chmod(0o600)
     with pytest.raises(ConfigurationError) as info:
         load_secret(tmp_path / 'secret')
     assert info.value.problem == 'the secret file is empty'
+
+
+@pytest.mark.parametrize('mode', [0o644, 0o640, 0o604, 0o660])
+def test_load_secret_refuses_a_file_others_may_read(tmp_path, mode):
+    from webkit.csrf import load_secret
+    path = tmp_path / 'secret'
+    path.write_text('s' * 48)
+    path.chmod(mode)
+    with pytest.raises(ConfigurationError) as info:
+        load_secret(path)
+    assert info.value.what == str(path) and 'chmod 600' in info.value.problem
+    path.chmod(0o600)
+    assert load_secret(path) == 's' * 48
 
 
 def test_csrf_lets_unrouted_methods_reach_the_apps_405():
@@ -404,3 +429,188 @@ def test_csrf_lets_unrouted_methods_reach_the_apps_405():
     res = client.delete('/page', status=405)
     assert res.headers['Allow'] == 'GET, HEAD, OPTIONS'
     client.post('/nowhere', status=404)
+
+
+# -- hardening found in review --------------------------------------------------
+
+def csrf_request(**environ):
+    return Request.blank('/', environ={'webkit.csrf_token': 'TOKEN',
+                                       'webkit.csrf_field': 'csrf_token', **environ})
+
+
+@pytest.mark.parametrize('form, expected', [
+    ('<form method="post">', True),
+    ('<form method=POST action="/save">', True),
+    ("<form method='post' action='save?x=1'>", True),
+    ('<form method="post" action="http://localhost/save">', True),
+    ('<form method="post" action="https://evil.example/steal">', False),
+    ('<form method="post" action="//evil.example/steal">', False),
+    ('<form method="post" action="/\\evil.example/steal">', False),
+    ('<form method="post" action="/&#9;/evil.example/steal">', False),
+    ('<form method="post" action=" HTTPS://evil.example">', False),
+    ('<form method="post" action=https://evil.example>', False),
+    ('<form method="post" action="https://localhost/save">', False),  # another origin
+    ('<form data-method="post" method="get">', False),
+    ('<form method="get">', False),
+])
+def test_render_form_gives_the_token_only_to_forms_posting_here(form, expected):
+    filled = render_form(form + '<input name="q"></form>', req=csrf_request())
+    assert ('value="TOKEN"' in filled) is expected
+
+
+def test_csrf_token_sent_as_a_file_is_refused_not_a_500(app, calls):
+    from webtest import Upload
+    token = app.get('/').form['csrf_token'].value
+    app.post('/', {'email': 'ada@example.org', 'password': 'long enough',
+                   'csrf_token': Upload('token.txt', token.encode())}, status=403)
+    assert calls == []
+
+
+@pytest.mark.parametrize('method', ['PURGE', 'PROPPATCH', 'post'])
+def test_csrf_checks_every_method_that_is_not_safe(method):
+    done = []
+    client = TestApp(CSRFProtection(wsgify(lambda req: done.append(req.method)), SECRET),
+                     lint=False)  # WebTest's lint refuses methods it does not know
+    client.get('/')
+    client.request('/', method=method, status=403)
+    assert done == ['GET']
+
+
+def test_csrf_and_session_cookies_cannot_be_planted_over_https():
+    # A "__Host-" cookie is only accepted from HTTPS and never from a
+    # sibling domain, so an attacker cannot toss in a pair of their own.
+    @wsgify
+    def app(req):
+        session(req)['seen'] = True
+        return render_form('<form method="post"></form>', req=req)
+
+    client = TestApp(Sessions(CSRFProtection(app, SECRET), SECRET))
+    https = {'wsgi.url_scheme': 'https', 'HTTP_HOST': 'localhost:443'}
+    cookies = client.get('/', extra_environ=https).headers.getall('Set-Cookie')
+    assert sorted(c.split('=')[0] for c in cookies) == ['__Host-webkit_csrf',
+                                                        '__Host-webkit_session']
+    assert all('; secure' in c.lower() and 'Domain' not in c and 'Path=/' in c
+               for c in cookies)
+    form = client.get('/', extra_environ=https).form
+    assert form.submit(extra_environ=https).status_int == 200
+
+
+def test_validate_function_values_hold_only_the_fields_it_read():
+    def check(params):
+        errors = {}
+        if 'email' not in params:
+            errors['email'] = 'Required'
+        if len(params.getall('tags')) > 2:
+            errors['tags'] = 'Two at most'
+        params.getone('name')
+        return errors
+
+    params = MultiDict([('email', 'a@example.org'), ('name', 'Ada'), ('tags', 'x'),
+                        ('tags', 'y'), ('is_admin', '1')])
+    values, errors = validate(check, params)
+    assert errors == {} and values == {'email': 'a@example.org', 'name': 'Ada',
+                                       'tags': ['x', 'y']}
+    assert validate(lambda p: {'n': p['n']}, {'n': '1', 'x': '2'}) == ({'n': '1'}, {'n': '1'})
+    assert validate(lambda p: {'t': p.getall('t')}, {'t': 'v'})[1] == {'t': ['v']}
+    assert validate(lambda p: {'o': p.getone('o')}, {'o': 'v'}) == ({'o': 'v'}, {'o': 'v'})
+    # A function that reads every field (deliberately) gets every field.
+    assert validate(lambda p: {} if len(p) == 2 and all(p.values()) else {'n': 'x'},
+                    {'a': '1', 'b': '2'}) == ({'a': '1', 'b': '2'}, {})
+
+
+@pytest.mark.parametrize('body', [
+    '[' * 100_000 + ']' * 100_000,           # deeper than Python's recursion limit
+    '{"role": "user", "role": "admin"}',     # which one? neither
+    '{"name": "\\ud800"}',                     # a lone surrogate: not text at all
+    '{"n": NaN}', '[Infinity]',             # not JSON, though Python reads it
+])
+def test_json_body_refuses_what_json_cannot_mean_with_a_400(body):
+    @wsgify
+    def api(req):
+        return json.dumps(json_body(req))
+
+    res = TestApp(api).post('/', body.encode(), content_type='application/json', status=400)
+    assert res.status_int == 400
+
+
+@pytest.mark.parametrize('order', ['right first', 'right last'])
+def test_csrf_token_sent_twice_is_refused(app, calls, order):
+    token = app.get('/').form['csrf_token'].value
+    tokens = [token, 'forged'] if order == 'right first' else ['forged', token]
+    app.post('/', [('email', 'ada@example.org'), ('password', 'long enough')]
+             + [('csrf_token', t) for t in tokens], status=403)
+    assert calls == []
+
+
+def test_csrf_is_not_skipped_for_a_path_rewritten_by_middleware():
+    # Middleware between the check and the routes may change the path (or
+    # the method): "no route takes it" must not mean "let it through".
+    from webkit import Dispatcher
+    done = []
+    routes = Dispatcher()
+    routes.connect('save', '/save', lambda req: done.append('saved') or 'saved',
+                   methods=['POST'])
+
+    @wsgify.middleware
+    def mount(req, app):
+        req.path_info_pop()  # /app/save -> /save
+        return app
+
+    client = TestApp(CSRFProtection(mount(routes), SECRET))
+    client.post('/app/save', status=403)
+    assert done == []
+
+
+def test_render_form_first_render_keeps_the_templates_own_values():
+    page = ('<form method="post"><input type="hidden" name="next" value="/x">'
+            '<input type="checkbox" name="s" value="y" checked="checked">'  # htmlfill drops
+            '<select name="c"><option value="a">a</option><option value="b" selected>b</option>'
+            '</select><input name="q" value="default"></form>')  # a bare `checked`
+    first = render_form(page, req=csrf_request())
+    assert 'value="/x"' in first and 'checked' in first and 'selected' in first
+    assert 'value="default"' in first and 'value="TOKEN"' in first
+    # A refill (defaults given, even empty) shows what was sent, and only that.
+    refill = render_form(page, {}, req=csrf_request())
+    assert 'value="/x"' not in refill and 'checked' not in refill
+    assert 'value="TOKEN"' in refill
+
+
+def _signed_session(value, salt='webkit.session'):
+    """A session cookie value as the middleware signs it, made independently."""
+    from webob.cookies import SignedSerializer
+    return SignedSerializer(SECRET, salt).dumps(value).decode('ascii')
+
+
+def test_session_with_max_age_refuses_a_cookie_kept_longer():
+    @wsgify
+    def visits(req):
+        data = session(req)
+        data['n'] = data.get('n', 0) + 1
+        return str(data['n'])
+
+    middleware = Sessions(visits, SECRET, max_age=3600)
+    app = TestApp(middleware)
+    assert [app.get('/').text for _ in range(2)] == ['1', '2']
+    assert 'Max-Age=3600' in app.get('/').headers['Set-Cookie']
+    now = int(time.time())
+    for stored, expected in (({'at': now - 60, 'data': {'n': 41}}, '42'),
+                             ({'at': now - 3601, 'data': {'n': 41}}, '1'),
+                             ({'data': {'n': 41}}, '1'),
+                             ({'at': 'soon', 'data': {'n': 41}}, '1')):
+        app = TestApp(middleware)  # a client holding only this cookie
+        app.set_cookie('webkit_session', _signed_session(stored))
+        assert app.get('/').text == expected
+
+
+def test_session_without_max_age_keeps_an_old_cookie():
+    @wsgify
+    def visits(req):
+        data = session(req)
+        data['n'] = data.get('n', 0) + 1
+        return str(data['n'])
+
+    for stored, expected in (({'at': 0, 'data': {'n': 6}}, '7'),
+                             ({'at': 0, 'data': ['not', 'a', 'dict']}, '1')):
+        app = TestApp(Sessions(visits, SECRET))
+        app.set_cookie('webkit_session', _signed_session(stored))
+        assert app.get('/').text == expected

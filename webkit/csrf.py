@@ -1,11 +1,12 @@
 """CSRF protection: unsafe requests must carry a token tied to the client.
 
 :class:`CSRFProtection` wraps an application. Each client gets a random
-token in a signed, ``HttpOnly``, ``SameSite=Lax`` cookie;
-:func:`webkit.forms.render_form` puts the same token in every POST form.
-A POST, PUT, PATCH or DELETE whose token (form field or ``X-CSRF-Token``
-header) does not match the cookie, or whose ``Origin`` is another site,
-is answered 403 and never reaches the application::
+token in a signed, ``HttpOnly``, ``SameSite=Lax`` cookie (``Secure`` and
+``__Host-`` prefixed over HTTPS); :func:`webkit.forms.render_form` puts
+the same token in every POST form. A POST, PUT, PATCH or DELETE (any
+method but GET, HEAD, OPTIONS and TRACE) whose token (form field or
+``X-CSRF-Token`` header) does not match the cookie, or whose ``Origin``
+is another site, is answered 403 and never reaches the application::
 
     >>> from webtest import TestApp
     >>> from webkit import wsgify
@@ -25,21 +26,38 @@ is answered 403 and never reaches the application::
 import hmac
 import os
 import secrets
-import time
 from pathlib import Path
 
 from webob import exc
 from webob.cookies import SignedCookieProfile
 
 from . import _wsgi
-from .dispatch import route_table
+from .dispatch import Dispatcher, route_table
 from .exc import ConfigurationError
 from .request import Request
 
 __all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
 
-UNSAFE_METHODS = frozenset({'POST', 'PUT', 'PATCH', 'DELETE'})
+# Every other method is checked: POST, PUT, PATCH, DELETE and any
+# extension method an application might route (PURGE, PROPPATCH, ...).
+SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE'})
 _FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+
+
+def _cookie_profiles(secret, salt, cookie_name, **settings):
+    """``{secure: SignedCookieProfile}``, for plain HTTP and for HTTPS.
+
+    Over HTTPS the cookie is ``Secure`` and named ``__Host-<name>``:
+    browsers take such a cookie only from HTTPS and never with a
+    ``Domain``, so neither a man in the middle on plain HTTP nor a sibling
+    subdomain can plant a cookie (and its token) of their own.
+    """
+    def profile(secure):
+        name = '__Host-' + cookie_name if secure else cookie_name
+        return SignedCookieProfile(secret, salt, name, secure=secure, httponly=True,
+                                   samesite='Lax', path='/', **settings)
+
+    return {False: profile(False), True: profile(True)}
 
 
 def check_secret(secret, what):
@@ -56,26 +74,45 @@ def load_secret(path):
     """The secret kept in the file ``path``, made on first use (mode 0600).
 
     Every process serving from the same folder reads the same secret, so
-    what one gunicorn worker signed, the others accept. The file is made
-    with ``O_EXCL``: when two processes start at once, one writes it.
+    what one gunicorn worker signed, the others accept. A file others may
+    read or write is refused, as ssh refuses such a key.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _create_secret(path)
+    mode = path.stat().st_mode & 0o777
+    if os.name == 'posix' and mode & 0o077:
+        raise ConfigurationError(str(path), f'the secret file has mode {mode:o}: '
+                                 'anyone who reads it can forge cookies; chmod 600 it')
+    secret = path.read_text().strip()
+    if not secret:
+        raise ConfigurationError(str(path), 'the secret file is empty')
+    return secret
+
+
+def _create_secret(path):
+    # Written whole under a name of its own, then linked into place: the
+    # secret file never exists half-written (a crash would leave it empty
+    # for good), and when processes start at once the first link wins.
+    temporary = path.with_name(f'.{path.name}.{secrets.token_hex(8)}')
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
         with os.fdopen(fd, 'w') as file:
             file.write(secrets.token_urlsafe(48))
             file.flush()
             os.fsync(file.fileno())
-    for _ in range(100):  # another process may be between creating and writing it
-        secret = path.read_text().strip()
-        if secret:
-            return secret
-        time.sleep(0.01)
-    raise ConfigurationError(str(path), 'the secret file is empty')
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+    finally:
+        os.unlink(temporary)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the new name survives a power cut too
+    finally:
+        os.close(directory)
 
 
 def csrf_token(req):
@@ -99,11 +136,12 @@ class CSRFProtection:
         self.field = field
         self.header = header
         self.exempt = exempt
-        self._routes = route_table(app)
-        self._profiles = {
-            secure: SignedCookieProfile(secret, 'webkit.csrf', cookie_name,
-                                        secure=secure, httponly=True, samesite='Lax')
-            for secure in (False, True)}
+        # Only the application's own table: middleware in between may rewrite
+        # the path or the method, and a request its table does not take
+        # could then reach a handler unchecked.
+        own = isinstance(app, Dispatcher) or hasattr(app, 'routes')
+        self._routes = route_table(app) if own else None
+        self._profiles = _cookie_profiles(secret, 'webkit.csrf', cookie_name)
 
     def __repr__(self):
         return f'CSRFProtection({self.app!r}, field={self.field!r})'
@@ -117,7 +155,7 @@ class CSRFProtection:
         token = stored if isinstance(stored, str) else secrets.token_urlsafe(32)
         req.environ['webkit.csrf_token'] = token
         req.environ['webkit.csrf_field'] = self.field
-        if (req.method in UNSAFE_METHODS and not (self.exempt and self.exempt(req))
+        if (req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req))
                 and self._reaches_a_handler(req)):
             refusal = self._refusal(req, stored)
             if refusal is not None:
@@ -140,8 +178,10 @@ class CSRFProtection:
             return 'cross-site request refused'
         sent = req.headers.get(self.header)
         if sent is None and req.content_type in _FORM_TYPES:
-            sent = req.POST.get(self.field)
-        if not isinstance(stored, str) or not sent:
+            sent = req.POST.getall(self.field)
+            # Exactly one: with two, which one would we check?
+            sent = sent[0] if len(sent) == 1 else None
+        if not isinstance(stored, str) or not isinstance(sent, str) or not sent:
             return 'the form has expired or was not sent from this site; please try again'
         if not hmac.compare_digest(sent.encode(), stored.encode()):
             return 'the form has expired or was not sent from this site; please try again'

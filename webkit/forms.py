@@ -21,6 +21,9 @@ The same validation answers a JSON client with a structured 400
 """
 import json
 import re
+from collections.abc import Mapping
+from html import unescape
+from urllib.parse import urlsplit
 
 from formencode import Invalid, htmlfill
 from webob import Response, exc
@@ -31,7 +34,10 @@ __all__ = ['render_form', 'validate', 'wants_json', 'json_errors', 'negotiate',
 #: The key of errors that belong to the whole form rather than one field.
 FORM_ERROR = 'form'
 
-_POST_FORM = re.compile(r'<form\b[^>]*\bmethod\s*=\s*["\']?post\b[^>]*>', re.I)
+_POST_FORM = re.compile(r'<form\b[^>]*(?<![\w-])method\s*=\s*["\']?post\b[^>]*>', re.I)
+_ACTION = re.compile(r'(?<![\w-])action\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))', re.I)
+# Browsers drop tabs and newlines from URLs and read "\" as "/".
+_URL_NOISE = str.maketrans({'\t': None, '\n': None, '\r': None, '\\': '/'})
 _ANY_FORM = re.compile(r'<form\b[^>]*>', re.I)
 _FIELD_NAME = re.compile(r'\bname\s*=\s*["\']([^"\']*)["\']', re.I)
 # htmlfill's formatters minus 'none', which would put messages in unescaped.
@@ -43,6 +49,8 @@ def render_form(html, defaults=None, errors=None, *, req=None, form=None):
     """Fill ``html`` with ``defaults`` and ``errors``; returns ``str``.
 
     - password fields are never filled in, error messages are escaped;
+    - with ``defaults`` (even empty) every field shows only what they hold,
+      as after a POST; without (``None``), the template's own values stay;
     - ``defaults`` may be a WebOb ``MultiDict`` (``req.POST``): every
       value of a repeated field (checkboxes) is kept;
     - errors for names the page has no field for are shown at
@@ -50,25 +58,42 @@ def render_form(html, defaults=None, errors=None, *, req=None, form=None):
       when the page has no such marker (htmlfill would put them before
       ``<html>``);
     - given ``req`` behind :class:`~webkit.csrf.CSRFProtection`, every
-      POST form gets the CSRF token, which filling does not blank;
+      POST form gets the CSRF token, which filling does not blank; a form
+      posting to another site does not (the token would leak there);
     - given ``form``, only the fields marked ``data-formencode-form="..."``
       with that name are filled (for pages holding several forms).
     """
     if isinstance(html, bytes):
         html = html.decode('utf-8')  # htmlfill would render bytes as b'...'
+    # A refill replaces every value with what was sent (an unchecked box sends
+    # nothing); a first render must not blank the template's own values.
+    force_defaults = defaults is not None
     defaults = _plain_defaults(defaults)
     errors = dict(errors or {})
     token = req.environ.get('webkit.csrf_token') if req is not None else None
     if token is not None:
         field = req.environ['webkit.csrf_field']
         hidden = f'<input type="hidden" name="{field}" value="{token}">'
-        html = _POST_FORM.sub(lambda found: found[0] + hidden, html)
+        html = _POST_FORM.sub(
+            lambda found: found[0] + (hidden if _posts_here(found[0], req) else ''), html)
         defaults[field] = token
     html = _place_orphan_errors(html, errors)
     return htmlfill.render(html, defaults=defaults, errors=errors,
                            error_formatters=_FORMATTERS, skip_passwords=True,
-                           force_defaults=True, data_formencode_form=form,
+                           force_defaults=force_defaults, data_formencode_form=form,
                            data_formencode_ignore=True)
+
+
+def _posts_here(form_tag, req):
+    """Whether the form posts to this site: the token must not go elsewhere."""
+    found = _ACTION.search(form_tag)
+    if found is None:
+        return True
+    action = unescape(next(g for g in found.groups() if g is not None))
+    parts = urlsplit(action.strip().translate(_URL_NOISE))
+    if not parts.scheme and not parts.netloc:
+        return True  # a path on this site
+    return f'{parts.scheme}://{parts.netloc}'.lower() == req.host_url.lower()
 
 
 def _plain_defaults(defaults):
@@ -101,7 +126,9 @@ def validate(validator, params):
       extra ``is_admin=1`` never gets through; a field sent several times
       is an error unless the schema's validator takes lists (``ForEach``);
     - a function ``f(params)`` returns an errors dict, or ``(values, errors)``;
-      ``values`` is then ``params`` as a plain dict if it returned errors only;
+      if it returned errors only, ``values`` hold the fields it read (by
+      ``[]``, ``get``, ``in``, ``getall`` or ``getone``), so here too a
+      field nobody looked at never gets through;
     - errors are flat: ``{field: message}``, nested schemas as ``a.b``,
       errors of the whole form under :data:`FORM_ERROR`.
 
@@ -119,11 +146,43 @@ def validate(validator, params):
         validator = validator()
     if hasattr(validator, 'to_python'):
         return _validate_schema(validator, params)
-    result = validator(params)
+    reads = _Reads(params)
+    result = validator(reads)
     if isinstance(result, tuple):
         values, errors = result
         return values, errors
-    return _single_values(params), result
+    given = _single_values(params)
+    return {key: given[key] for key in reads.read if key in given}, result
+
+
+class _Reads(Mapping):
+    """The form fields as a validation function sees them: notes what it read."""
+
+    def __init__(self, params):
+        self._params = params
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return self._params[key]
+
+    def __iter__(self):
+        return iter(self._params)
+
+    def __len__(self):
+        return len(self._params)
+
+    def getall(self, key):
+        self.read.add(key)
+        if hasattr(self._params, 'getall'):
+            return self._params.getall(key)
+        return [self._params[key]] if key in self._params else []
+
+    def getone(self, key):
+        self.read.add(key)
+        if hasattr(self._params, 'getone'):
+            return self._params.getone(key)
+        return self._params[key]
 
 
 def _single_values(params):
@@ -198,7 +257,30 @@ def negotiate(req, offers):
 
 
 def json_body(req):
-    """The request body as JSON; 415 for another media type, 400 if invalid."""
+    """The request body as JSON; 415 for another media type, 400 if invalid.
+
+    Strict where Python's ``json`` is lenient: an object naming a key
+    twice, ``NaN``/``Infinity``, lone surrogates (not text, and a 500 in
+    whatever stores them) and nesting deeper than Python can recurse are
+    all a 400.
+    """
     if req.content_type != 'application/json':
         raise exc.HTTPUnsupportedMediaType('send application/json')
-    return req.json_body
+    try:
+        value = json.loads(req.body.decode('utf-8'), object_pairs_hook=_unique_keys,
+                           parse_constant=_no_constant)
+        json.dumps(value, ensure_ascii=False).encode('utf-8')  # lone surrogates fail here
+    except (ValueError, RecursionError) as error:  # UnicodeError is a ValueError
+        raise exc.HTTPBadRequest(f'the body is not valid JSON: {error}'[:200]) from None
+    return value
+
+
+def _unique_keys(pairs):
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError('an object names a key more than once')
+    return value
+
+
+def _no_constant(name):
+    raise ValueError(f'{name} is not a JSON value')

@@ -23,11 +23,10 @@ it. Keep secrets out of it, and keep it small (browsers drop cookies
 over 4 KB: :class:`SessionTooLarge` is raised instead).
 """
 import json
-
-from webob.cookies import SignedCookieProfile
+import time
 
 from . import _wsgi
-from .csrf import check_secret
+from .csrf import _cookie_profiles, check_secret
 from .request import Request
 
 __all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
@@ -50,19 +49,23 @@ class SessionTooLarge(ValueError):
 class Sessions:
     """Middleware giving each request a dict kept in a signed cookie.
 
-    The cookie is ``HttpOnly``, ``SameSite=Lax``, ``Secure`` over HTTPS,
-    and is only sent again when the session changed. A tampered or
-    unreadable cookie gives an empty session, never an error.
+    The cookie is ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` and named
+    ``__Host-<cookie_name>`` over HTTPS; it is only sent again when the
+    session changed. A tampered or unreadable cookie gives an empty
+    session, never an error.
+
+    ``max_age`` (seconds) bounds how long a session lasts after it last
+    changed: the browser is told to drop the cookie then, and since the
+    signed value carries the time it was written, a copy kept longer
+    (a stolen cookie, say) is refused here too.
     """
 
     def __init__(self, app, secret, *, cookie_name='webkit_session', max_age=None):
         secret = check_secret(secret, 'Sessions')
         self.app = app
-        self._profiles = {
-            secure: SignedCookieProfile(secret, 'webkit.session', cookie_name,
-                                        secure=secure, httponly=True, samesite='Lax',
-                                        max_age=max_age)
-            for secure in (False, True)}
+        self.max_age = max_age
+        self._profiles = _cookie_profiles(secret, 'webkit.session', cookie_name,
+                                         max_age=max_age)
 
     def __repr__(self):
         return f'Sessions({self.app!r})'
@@ -72,19 +75,29 @@ class Sessions:
 
     def _handle(self, req):
         profile = self._profiles[req.scheme == 'https'].bind(req)
-        stored = profile.get_value()
-        data = stored if isinstance(stored, dict) else {}
+        data = self._load(profile.get_value())
         before = json.dumps(data, sort_keys=True)
         req.environ['webkit.session'] = data
         resp = req.get_response(self.app)
         after = json.dumps(data, sort_keys=True)
         if after != before:
             try:
-                headers = profile.get_headers(data if data else None)
+                value = {'at': int(time.time()), 'data': data} if data else None
+                headers = profile.get_headers(value)
             except ValueError:  # WebOb refuses cookies browsers would drop
                 raise SessionTooLarge(len(after)) from None
             resp.headerlist.extend(headers)
         return resp
+
+    def _load(self, stored):
+        """The session dict held by a verified cookie value, or a new one."""
+        if not isinstance(stored, dict) or not isinstance(stored.get('data'), dict):
+            return {}
+        written = stored.get('at')
+        if self.max_age is not None and not (
+                type(written) is int and time.time() - written <= self.max_age):
+            return {}
+        return stored['data']
 
 
 def session(req):
