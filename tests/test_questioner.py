@@ -6,6 +6,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from webtest import TestApp
@@ -238,3 +239,73 @@ def test_questioner_in_a_real_browser(live_server, page, data_dir):
     page.wait_for_url(base + '/thanks')
     assert page.inner_text('h1') == 'Thank you!'
     assert rows(data_dir) == [('ada',)]
+
+
+# -- hardening found in review --------------------------------------------------
+
+GOOD_JSON = {'username': 'grace', 'password': 'cobol1959', 'password_confirm': 'cobol1959',
+             'name': 'Grace', 'quest': 'Compilers', 'color': 'red'}
+SHIPPED_QUESTIONS = str(Path(__file__).parent.parent / 'examples' / 'questioner' /
+                        'questions.json')
+
+
+def test_questioner_json_client_may_leave_out_optional_questions(data_dir):
+    app = TestApp(make_app(data_dir=str(data_dir), questions_file=SHIPPED_QUESTIONS))
+    app.post_json('/', GOOD_JSON, status=201)   # "swallow" is optional
+    assert rows(data_dir, 'SELECT answer FROM answers WHERE question = "swallow"') == [('',)]
+
+
+@pytest.mark.parametrize('content_type', ['text/xml', 'text/plain', 'application/x-json'])
+def test_questioner_other_body_types_are_415_and_store_nothing(app, data_dir, content_type):
+    token = app.get('/').form['csrf_token'].value
+    app.post('/', json.dumps(GOOD_JSON), content_type=content_type,
+             headers={'X-CSRF-Token': token}, status=415)
+    assert rows(data_dir) == []
+
+
+@pytest.mark.parametrize('body', ['{"username": "a", "username": "grace"}',
+                                  '[' * 50_000 + ']' * 50_000, '{"name": "\\udc80"}'])
+def test_questioner_json_that_cannot_be_stored_is_400(app, data_dir, body):
+    app.post('/', body, content_type='application/json', status=400)
+    assert rows(data_dir) == []
+
+
+@pytest.mark.parametrize('reload', [False, True])
+def test_questioner_folder_runs_when_copied_elsewhere(server_process, tmp_path, reload):
+    """Copied and renamed, with only webkit importable, it serves (and reloads)."""
+    import shutil
+    source = Path(__file__).parent.parent / 'examples' / 'questioner'
+    shutil.copytree(source, tmp_path / 'site' / 'signup',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    (tmp_path / 'lib').mkdir()
+    (tmp_path / 'lib' / 'webkit').symlink_to(Path(__file__).parent.parent / 'webkit')
+    port = free_port()
+    argv = [sys.executable, '-m', 'signup', '--port', str(port), '--data', 'data',
+            *(['--reload'] if reload else [])]
+    server_process(argv, port, cwd=tmp_path / 'site',
+                   extra_env={'PYTHONPATH': str(tmp_path / 'lib')})
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=10) as res:
+        assert b'What is your quest?' in res.read()
+    assert (tmp_path / 'site' / 'data' / 'registrations.sqlite3').exists()
+
+
+def test_questioner_command_line_reports_bad_questions_clearly(tmp_path):
+    import subprocess
+    questions = tmp_path / 'questions.json'
+    questions.write_text('[{"name": "form", "label": "x"}]')
+    done = subprocess.run([sys.executable, '-m', 'examples.questioner', '--data',
+                           str(tmp_path / 'data'), '--questions', str(questions)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].endswith("question 'form': the name is reserved")
+    assert 'Traceback' not in done.stderr
+
+
+def test_questioner_json_sent_as_text_plain_needs_the_token(app, data_dir):
+    # The classic bypass of "JSON-only" CSRF exemptions: a cross-site form
+    # may post text/plain, whose body can look like JSON.
+    app.get('/')
+    app.post('/', json.dumps(GOOD_JSON), content_type='text/plain', status=403)
+    app.post('/', json.dumps(GOOD_JSON), content_type='text/plain; a=b',
+             headers={'Origin': 'null'}, status=403)
+    assert rows(data_dir) == []

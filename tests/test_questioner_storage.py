@@ -96,6 +96,15 @@ def test_verify_password_refuses_unknown_scheme():
     ({'name': 'q', 'label': 'x', 'kind': 'essay'}, 'kind must be one of'),
     ({'name': 'q', 'label': 'x', 'kind': 'choice'}, 'needs choices'),
     ({'name': 'q', 'label': 'x', 'choices': ['a']}, 'needs choices'),
+    ({'name': 'form', 'label': 'x'}, 'reserved'),  # the key of form-wide errors
+    ({'name': 'q', 'label': 'x', 'kind': 'choice', 'choices': 'abc'}, 'list of texts'),
+    ({'name': 'q', 'label': 'x', 'kind': 'choice', 'choices': ['a', 1]}, 'list of texts'),
+    ({'name': 'q', 'label': 'x', 'kind': 'choice', 'choices': ['a', '']}, 'list of texts'),
+    ({'name': 'q', 'label': 'x', 'required': 'no'}, 'true or false'),
+    ({'name': 'q', 'label': 'x', 'max_length': '40'}, 'max_length'),
+    ({'name': 'q', 'label': 'x', 'max_length': 0}, 'max_length'),
+    ({'name': 'q', 'label': ''}, 'label'),
+    ({'name': 'q', 'label': ['x']}, 'label'),
 ])
 def test_question_refuses_bad_definitions(kwargs, problem_part):
     with pytest.raises(InvalidQuestion) as info:
@@ -134,3 +143,36 @@ def test_schema_filters_extra_fields_and_checks_everything():
                                'quest': 'engines', 'color': 'red', 'is_admin': '1'})
     assert 'is_admin' not in values
     assert values['color'] == 'red'
+
+
+@pytest.mark.parametrize('content', ['[{"name": "x", "label": "a"},]', '', '\xff'])
+def test_load_questions_names_the_file_it_cannot_read(tmp_path, content):
+    path = tmp_path / 'q.json'
+    path.write_bytes(content.encode('latin-1'))
+    with pytest.raises(InvalidQuestion) as info:
+        load_questions(path)
+    assert info.value.name == str(path)
+    assert info.value.problem.startswith('not valid JSON: ')
+
+
+def test_load_questions_missing_file_is_an_invalid_question(tmp_path):
+    with pytest.raises(InvalidQuestion) as info:
+        load_questions(tmp_path / 'nothere.json')
+    assert info.value.problem.startswith('cannot read it: ')
+
+
+def test_store_keeps_its_new_directory_private(tmp_path):
+    RegistrationStore(tmp_path / 'data')
+    assert (tmp_path / 'data').stat().st_mode & 0o777 == 0o700
+
+
+def test_verify_password_accepts_a_costlier_hash_than_the_default():
+    # Raising the cost past hashlib's 32 MiB default memory cap must not
+    # turn every login into an error.
+    import base64
+    import hashlib
+    salt = b's' * 16
+    digest = hashlib.scrypt(b'secret', salt=salt, n=2 ** 15, r=8, p=1, maxmem=64 * 2 ** 20)
+    stored = (f'scrypt${2 ** 15}$8$1${base64.b64encode(salt).decode()}$'
+              f'{base64.b64encode(digest).decode()}')
+    assert verify_password(stored, 'secret') and not verify_password(stored, 'Secret')

@@ -6,7 +6,7 @@ from webkit import serve
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m examples.questioner',
+    parser = argparse.ArgumentParser(prog=f'python -m {__package__}',
                                      description='Serve the registration form.')
     parser.add_argument('--host', default='127.0.0.1', help='default: %(default)s')
     parser.add_argument('--port', type=int, default=8080, help='default: %(default)s')
@@ -19,9 +19,15 @@ def main(argv=None):
     if args.reload:
         import hupper
         if not hupper.is_active():
-            hupper.start_reloader('examples.questioner.__main__.main', worker_args=[argv])
+            # Named from __package__, so a copied and renamed folder reloads itself.
+            hupper.start_reloader(f'{__package__}.__main__.main', worker_args=[argv])
     from .app import make_app
-    serve(make_app(data_dir=args.data, questions_file=args.questions), args.host, args.port)
+    from .questions import InvalidQuestion
+    try:
+        app = make_app(data_dir=args.data, questions_file=args.questions)
+    except InvalidQuestion as error:
+        parser.error(str(error))  # a clear message and exit status 2, no traceback
+    serve(app, args.host, args.port)
 
 
 if __name__ == '__main__':

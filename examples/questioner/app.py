@@ -20,6 +20,8 @@ from .storage import RegistrationStore, UsernameTaken
 
 __all__ = ['Questioner', 'make_app']
 
+_FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+
 
 class Questioner:
     """The registration application, configured by its constructor.
@@ -50,6 +52,8 @@ class Questioner:
 
     def register(self, req):
         sent_json = req.content_type == 'application/json'
+        if not sent_json and req.content_type not in _FORM_TYPES:
+            raise exc.HTTPUnsupportedMediaType('send a form or application/json')
         params = json_body(req) if sent_json else req.POST
         if not isinstance(params, dict) and not hasattr(params, 'mixed'):
             return json_errors({'form': 'Send a JSON object'})
@@ -67,7 +71,7 @@ class Questioner:
         if sent_json:
             body = json.dumps({'username': values['username']})
             return Response(body, status=201, content_type='application/json',
-                            charset='UTF-8', location=req.link('thanks', qualified=True))
+                            charset='UTF-8', location=req.link('thanks'))
         return exc.HTTPSeeOther(location=req.link('thanks'))
 
     def thanks(self, req):

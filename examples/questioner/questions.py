@@ -27,7 +27,8 @@ __all__ = ['Question', 'InvalidQuestion', 'load_questions', 'registration_schema
            'DEFAULT_QUESTIONS']
 
 _NAME = re.compile(r'[a-z][a-z0-9_]{0,39}\Z')
-RESERVED = frozenset({'username', 'password', 'password_confirm', 'csrf_token'})
+# The fixed fields, the CSRF field, and the key of errors of the whole form.
+RESERVED = frozenset({'username', 'password', 'password_confirm', 'csrf_token', 'form'})
 KINDS = ('text', 'choice')
 
 
@@ -58,23 +59,36 @@ class Question:
         if (kind == 'choice') != bool(choices):
             raise InvalidQuestion(name, 'a choice question needs choices; '
                                   'only choice questions have them')
+        # Questions often come from a JSON file: check types, coerce nothing
+        # ("abc" is not three choices, "no" is not false).
+        if isinstance(choices, str) or not all(isinstance(c, str) and c for c in choices):
+            raise InvalidQuestion(name, f'choices must be a list of texts, not {choices!r}')
+        if not isinstance(label, str) or not label.strip():
+            raise InvalidQuestion(name, f'the label must be some text, not {label!r}')
+        if not isinstance(required, bool):
+            raise InvalidQuestion(name, f'required must be true or false, not {required!r}')
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+            raise InvalidQuestion(name, f'max_length must be a whole number of 1 or more, '
+                                  f'not {max_length!r}')
         self.name = name
-        self.label = str(label)
+        self.label = label
         self.kind = kind
-        self.choices = tuple(str(choice) for choice in choices)
-        self.required = bool(required)
-        self.max_length = int(max_length)
+        self.choices = tuple(choices)
+        self.required = required
+        self.max_length = max_length
 
     def __repr__(self):
         return f'Question({self.name!r}, {self.label!r}, kind={self.kind!r})'
 
     def validator(self):
         """The FormEncode validator for this question's answer."""
+        # An optional question may be left out altogether (a JSON client).
+        optional = {} if self.required else {'if_missing': ''}
         if self.kind == 'choice':
             return validators.OneOf(self.choices, not_empty=self.required,
-                                    hideList=True)
+                                    hideList=True, **optional)
         return validators.UnicodeString(strip=True, not_empty=self.required,
-                                        max=self.max_length)
+                                        max=self.max_length, **optional)
 
 
 DEFAULT_QUESTIONS = (
@@ -86,9 +100,18 @@ DEFAULT_QUESTIONS = (
 
 
 def load_questions(path):
-    """Read a JSON list of question definitions from ``path``."""
-    with open(path, encoding='utf-8') as file:
-        items = json.load(file)
+    """Read a JSON list of question definitions from ``path``.
+
+    Any problem is an :class:`InvalidQuestion` naming the file or the
+    question, raised when the application starts.
+    """
+    try:
+        with open(path, encoding='utf-8') as file:
+            items = json.load(file)
+    except OSError as error:
+        raise InvalidQuestion(str(path), f'cannot read it: {error}') from None
+    except ValueError as error:  # bad JSON or bad UTF-8
+        raise InvalidQuestion(str(path), f'not valid JSON: {error}') from None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise InvalidQuestion(str(path), 'the file must hold a JSON list of objects')
     questions = []

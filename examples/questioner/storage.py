@@ -58,7 +58,8 @@ class UsernameTaken(ValueError):
 def hash_password(password, *, salt=None):
     """A self-describing scrypt hash: ``scrypt$n$r$p$salt$digest``."""
     salt = salt if salt is not None else os.urandom(16)
-    digest = hashlib.scrypt(password.encode('utf-8'), salt=salt, **_SCRYPT)
+    digest = hashlib.scrypt(password.encode('utf-8'), salt=salt, **_SCRYPT,
+                            maxmem=_memory(**_SCRYPT))
     encode = base64.b64encode
     return (f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}$"
             f"{encode(salt).decode()}${encode(digest).decode()}")
@@ -70,9 +71,16 @@ def verify_password(stored, password):
     if scheme != 'scrypt':
         raise ValueError(f'unknown password hash scheme {scheme!r}')
     expected = base64.b64decode(digest)
+    n, r, p = int(n), int(r), int(p)
     actual = hashlib.scrypt(password.encode('utf-8'), salt=base64.b64decode(salt),
-                            n=int(n), r=int(r), p=int(p), dklen=len(expected))
+                            n=n, r=r, p=p, maxmem=_memory(n, r, p), dklen=len(expected))
     return hmac.compare_digest(actual, expected)
+
+
+def _memory(n, r, p):
+    # What scrypt needs (128·r·(n + p) bytes) plus room: hashlib refuses
+    # anything over 32 MiB unless told, so a raised cost would fail.
+    return 128 * r * (n + p) + 2 ** 20
 
 
 class RegistrationStore:
@@ -80,7 +88,8 @@ class RegistrationStore:
 
     def __init__(self, directory):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Private when we make it: it holds password hashes and the secret.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = self.directory / 'registrations.sqlite3'
         with closing(self._connect()) as db:
             db.execute('PRAGMA journal_mode=WAL')  # readers never block the writer
