@@ -1,4 +1,5 @@
 """The wiki application through WebTest, on real temporary directories."""
+import json
 import os
 from urllib.parse import quote
 
@@ -6,6 +7,7 @@ import pytest
 from webtest import TestApp
 
 from examples.wiki.app import WikiApp, make_app
+from examples.wiki.storage import PageStore
 from tests.conftest import ARTIFACTS
 from tests.test_wiki_storage import disk_full_after
 
@@ -99,6 +101,22 @@ def test_wiki_history_revision_and_diff(app):
     app.get('/Nothing/history', status=404)
 
 
+def test_wiki_long_history_comes_in_pages(app, wiki_root):
+    store = PageStore(wiki_root)
+    for rev in range(250):
+        store.save('Busy', f'text {rev}', rev, summary=f'edit {rev + 1}')
+    history = app.get('/Busy/history')
+    assert [a.text for a in history.html.select('td a')] == [str(r) for r in range(250, 150, -1)]
+    older = history.click('Older revisions')
+    assert [a.text for a in older.html.select('td a')] == [str(r) for r in range(150, 50, -1)]
+    oldest = older.click('Older revisions')
+    assert [a.text for a in oldest.html.select('td a')] == [str(r) for r in range(50, 0, -1)]
+    assert 'Older revisions' not in oldest.text
+    assert oldest.forms['compare'].submit().status_int == 200
+    app.get('/Busy/history?before=x', status=400)
+    app.get('/Busy/history?before=1', status=404)
+
+
 def test_wiki_all_pages_recent_changes_and_search(app):
     create(app, 'Beta', 'the quick brown fox')
     create(app, 'alpha', 'lazy dog', summary='dogs')
@@ -123,15 +141,29 @@ def test_wiki_view_answers_conditional_get_with_304(app):
     assert again.body == b''
     app.get('/Page', headers={'If-Modified-Since': first.headers['Last-Modified']},
             status=304)
-    create(app, 'Page', 'changed')
+    create(app, 'Page', 'changed').follow()   # shows "Saved.", never a 304
     app.get('/Page', headers={'If-None-Match': first.headers['ETag']}, status=200)
 
 
 def test_wiki_etag_changes_when_a_linked_page_appears(app):
-    create(app, 'Page', 'see [[Other]]')
+    create(app, 'Page', 'see [[Other]]').follow()
     etag = app.get('/Page').headers['ETag']
-    create(app, 'Other', 'here now')
+    app.get('/Page', headers={'If-None-Match': etag}, status=304)
+    create(app, 'Other', 'here now').follow()     # the "Saved." message is shown there
     res = app.get('/Page', headers={'If-None-Match': etag}, status=200)
+    assert 'class="missing"' not in res.text
+
+
+def test_wiki_last_modified_moves_when_a_linked_page_appears(app, wiki_root):
+    """A client that sends only If-Modified-Since must not keep the red link either."""
+    create(app, 'Page', 'see [[Other]]').follow()
+    revision = wiki_root / 'pages' / 'Page' / '000001.json'
+    record = json.loads(revision.read_text())
+    revision.write_text(json.dumps({**record, 'time': record['time'] - 3600}))  # an hour ago
+    since = app.get('/Page').headers['Last-Modified']
+    app.get('/Page', headers={'If-Modified-Since': since}, status=304)
+    create(app, 'Other', 'here now').follow()     # the "Saved." message is shown there
+    res = app.get('/Page', headers={'If-Modified-Since': since}, status=200)
     assert 'class="missing"' not in res.text
 
 
@@ -156,6 +188,19 @@ def test_wiki_stored_xss_comes_out_escaped(app, payload):
         assert '<script>alert' not in body and '<img src=x' not in body
         assert 'href="javascript:' not in body
     assert '{{py:import os}}' in app.get('/Page').text or 'py:import' not in payload
+
+
+@pytest.mark.parametrize('title', ['<img src=x onerror=alert(1)>', '"><svg onload=alert(1)>',
+                                   "{{__import__('os').getcwd()}}", 'javascript:alert(1)'])
+def test_wiki_hostile_titles_come_out_escaped(app, title):
+    create(app, title, f'[[{title}]]', summary='x')
+    url = '/' + quote(title, safe='')
+    for path in (url, url + '/history', url + '/edit', url + '/revisions/1', '/-/all',
+                 '/-/recent', '/-/search?q=' + quote(title)):
+        res = app.get(path)
+        assert '<img' not in res.text and '<svg' not in res.text and os.getcwd() not in res.text
+        assert not [a for a in res.html.find_all('a') if a['href'].startswith('javascript')]
+    assert [a.text for a in app.get('/-/all').html.select('ul.pages a')] == [title]
 
 
 @pytest.mark.parametrize('url', [
@@ -198,6 +243,41 @@ def test_wiki_post_without_csrf_token_is_403_and_writes_nothing(app, wiki_root):
 def test_wiki_missing_base_revision_is_400(app):
     csrf = app.get('/Page/edit').forms['edit']['csrf_token'].value
     app.post('/Page/edit', {'text': 'x', 'csrf_token': csrf}, status=400)
+
+
+@pytest.mark.parametrize('title, base_rev', [('New', '3'), ('New', '-1'), ('Page', '-1'),
+                                             ('Page', '2'), ('Page', '١'), ('Page', '1_0')])
+def test_wiki_base_revision_the_page_never_had_is_400(app, wiki_root, title, base_rev):
+    """Not a conflict (nobody saved meanwhile): the form is forged or broken."""
+    create(app, 'Page', 'original')
+    csrf = app.get('/Page/edit').forms['edit']['csrf_token'].value
+    app.post(f'/{title}/edit', {'text': 'x', 'base_rev': base_rev, 'csrf_token': csrf},
+             status=400)
+    assert os.listdir(wiki_root / 'pages') == ['Page']
+    assert app.get('/Page').html.find('article').text.strip() == 'original'
+
+
+@pytest.mark.parametrize('rev', ['0', '2', '1000000', '9' * 300, '9' * 5000, '%D9%A1'])
+def test_wiki_revision_numbers_out_of_range_are_404(app, rev):
+    create(app, 'Page', 'text')
+    app.get(f'/Page/revisions/{rev}', status=404)
+    app.get(f'/Page/diff?from=1&to={rev}', status=(400, 404))
+
+
+def test_wiki_view_looks_each_linked_page_up_once(wiki_root):
+    """A page of many links costs one lookup per distinct linked page, not two per link."""
+    outer = make_app(file_path=str(wiki_root))
+    app = TestApp(outer)
+    create(app, 'Links', ' '.join(f'[[L{i}]] [[L{i}|again]]' for i in range(2000)))
+    wiki = outer
+    while not isinstance(wiki, WikiApp):
+        wiki = wiki.app
+    asked = []
+    created = wiki.store.created
+    wiki.store.created = lambda title: asked.append(title) or created(title)
+    res = app.get('/Links')
+    assert res.text.count('class="missing"') == 4000
+    assert sorted(asked) == sorted(f'L{i}' for i in range(2000))
 
 
 def test_wiki_oversized_page_is_refused_with_the_form(app):

@@ -32,6 +32,15 @@ def _when(timestamp):
     return moment.strftime('%Y-%m-%d %H:%M UTC')
 
 
+def _revision_number(text):
+    """``text`` as a revision number, or None.
+
+    ASCII digits only, and few of them: ``int()`` also takes ``'-1'``,
+    ``' 1'``, ``'1_0'``, ``'١'`` and thousands of digits (a ValueError).
+    """
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def _diff_class(line):
     if line.startswith(('+++', '---', '@@')):
         return 'meta'
@@ -52,6 +61,8 @@ class WikiApp:
     routes.connect('history', '/{title}/history', 'history')
     routes.connect('revision', '/{title}/revisions/{rev:\\d+}', 'revision')
     routes.connect('diff', '/{title}/diff', 'diff')
+
+    history_page = 100      # revisions on one page of history
 
     def __init__(self, file_path, front_page='Front Page', site_name='Wiki'):
         self.store = PageStore(file_path)
@@ -82,10 +93,17 @@ class WikiApp:
             'layout.html', link=link, title=title, content=tempita.html(content),
             flashes=flashes, query=req.GET.get('q', ''))
 
-    def _html(self, req, text):
+    def _html(self, req, text, created=None):
         def link(title):
             return req.link('view', title=self.store.normalize_title(title))
-        return tempita.html(markup.render(text, link, self.store.exists))
+        if created is None:
+            created = self._created(text)
+        return tempita.html(markup.render(text, link, created.__contains__))
+
+    def _created(self, text):
+        """When each page ``text`` links to was created, for those that exist."""
+        created = {title: self.store.created(title) for title in markup.links_in(text)}
+        return {title: when for title, when in created.items() if when is not None}
 
     # -- pages ----------------------------------------------------------------
 
@@ -100,15 +118,17 @@ class WikiApp:
         if page is None:
             return self._page(req, title, 'missing.html', status=404, page_title=title)
         resp = req.response
-        # The page shows whether the pages it links to exist: that is part
-        # of what the entity tag stands for.
-        linked = ''.join('1' if self.store.exists(t) else '0'
-                         for t in markup.links_in(page.text))
+        # The page shows whether the pages it links to exist: that is part of
+        # what the entity tag stands for, and a link turning from red to blue
+        # is a modification (for clients that send only If-Modified-Since).
+        created = self._created(page.text)
+        linked = ''.join('1' if t in created else '0' for t in markup.links_in(page.text))
         resp.etag = f'{page.etag}-{linked}' if linked else page.etag
-        resp.last_modified = page.timestamp
+        resp.last_modified = max([page.timestamp, *created.values()])
         resp.cache_control = 'private, no-cache'
         resp.conditional_response = True
-        return self._page(req, title, 'view.html', page=page, html=self._html(req, page.text))
+        return self._page(req, title, 'view.html', page=page,
+                          html=self._html(req, page.text, created))
 
     def edit(self, req, title, errors=None, defaults=None, status=200):
         title = self._title(title)
@@ -124,14 +144,16 @@ class WikiApp:
         title = self._title(title)
         text = req.POST.get('text', '')
         summary = req.POST.get('summary', '')
-        try:
-            base_rev = int(req.POST.get('base_rev', ''))
-        except ValueError:
-            raise exc.HTTPBadRequest('the form lacks the revision it started from') from None
+        base_rev = _revision_number(req.POST.get('base_rev', ''))
+        if base_rev is None:
+            raise exc.HTTPBadRequest('the form lacks the revision it started from')
         defaults = {'text': text, 'summary': summary, 'base_rev': base_rev}
         try:
             self.store.save(title, text, base_rev, summary)
         except EditConflict as conflict:
+            if conflict.base_rev > conflict.current_rev:  # nobody saved that revision
+                raise exc.HTTPBadRequest('the form started from a revision the page '
+                                         'never had') from None
             return self._conflict(req, title, conflict, text, summary)
         except PageTooLarge as too_large:
             return self.edit(req, title, {'text': str(too_large)}, defaults, status=413)
@@ -147,16 +169,23 @@ class WikiApp:
 
     def history(self, req, title):
         title = self._title(title)
-        revisions = self.store.history(title)
+        before = req.GET.get('before')       # the older pages of a long history
+        if before is not None:
+            before = _revision_number(before)
+            if before is None:
+                raise exc.HTTPBadRequest('before= takes a revision number')
+        revisions = self.store.history(title, before=before, limit=self.history_page)
         if not revisions:
             raise exc.HTTPNotFound('no such page')
-        latest = revisions[0].rev
+        latest, oldest = revisions[0].rev, revisions[-1].rev
         return self._page(req, f'History of {title}', 'history.html', page_title=title,
-                          revisions=revisions, latest=latest, previous=max(latest - 1, 1))
+                          revisions=revisions, latest=latest, previous=max(latest - 1, 1),
+                          older=oldest if oldest > 1 else None)
 
     def revision(self, req, title, rev):
         title = self._title(title)
-        page = self.store.get(title, int(rev))
+        rev = _revision_number(rev)
+        page = None if rev is None else self.store.get(title, rev)
         if page is None:
             raise exc.HTTPNotFound('no such revision')
         return self._page(req, f'{title} (revision {page.rev})', 'revision.html',
@@ -164,10 +193,10 @@ class WikiApp:
 
     def diff(self, req, title):
         title = self._title(title)
-        try:
-            rev_from, rev_to = int(req.GET.get('from', '')), int(req.GET.get('to', ''))
-        except ValueError:
-            raise exc.HTTPBadRequest('give two revision numbers, from and to') from None
+        rev_from = _revision_number(req.GET.get('from', ''))
+        rev_to = _revision_number(req.GET.get('to', ''))
+        if rev_from is None or rev_to is None:
+            raise exc.HTTPBadRequest('give two revision numbers, from and to')
         lines = self.store.diff(title, rev_from, rev_to)
         if lines is None:
             raise exc.HTTPNotFound('no such revision')

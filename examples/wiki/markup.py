@@ -10,6 +10,7 @@ shows it with ``tempita.html`` (never as template source)::
     ...              lambda t: True))
     <p><em>Hi</em> &lt;b&gt;there&lt;/b&gt;, see <a href="/Front Page">Front Page</a></p>
 """
+import functools
 import re
 from html import escape
 
@@ -26,26 +27,27 @@ https://example.org    [https://example.org shown text]
 preformatted text, shown as it is
 }}}"""
 
+# No part of a link may hold "[": an unclosed "[[" then stops at the next
+# "[" instead of scanning the rest of the text again (quadratic time: one
+# page of "[[[[..." would hold a worker for minutes on every view).
 _INLINE = re.compile(r"""
     `(?P<code>[^`\n]+)`
-  | \[\[(?P<page>[^\]|\n]+)(?:\|(?P<label>[^\]\n]+))?\]\]
-  | \[(?P<url>https?://[^\s\]]+)(?:\s+(?P<text>[^\]\n]+))?\]
+  | \[\[(?P<page>[^\[\]|\n]+)(?:\|(?P<label>[^\[\]\n]+))?\]\]
+  | \[(?P<url>https?://[^\s\[\]]+)(?:\s+(?P<text>[^\[\]\n]+))?\]
   | (?P<bare>https?://[^\s<>"'\]\[]+[^\s<>"'\]\[.,;:!?)])
   | '''(?P<bold>.+?)'''
   | ''(?P<italic>.+?)''
 """, re.X)
-_HEADING = re.compile(r'(={1,4})\s*(.+?)\s*\1\s*\Z')
+# Not r'(=+)\s*(.+?)\s*\1': spaces on both sides of a lazy group backtrack in
+# cubic time. The line comes right-stripped; the title is stripped after.
+_HEADING = re.compile(r'(={1,4})(.+?)\1\Z')
 _LIST_ITEM = re.compile(r'([*#])\s+(.*)\Z')
 
 
 def links_in(text):
     """The page titles ``[[linked]]`` from ``text``, in order, without repeats."""
-    seen = []
-    for found in _INLINE.finditer(text):
-        title = found['page']
-        if title and title.strip() not in seen:
-            seen.append(title.strip())
-    return seen
+    return list(dict.fromkeys(found['page'].strip() for found in _INLINE.finditer(text)
+                              if found['page']))
 
 
 def _inline(text, link, exists):
@@ -91,8 +93,10 @@ def render(text, link, exists):
 
     ``link(title)`` gives the URL of a page and ``exists(title)`` whether
     it exists yet (missing pages get ``class="missing"``); either may
-    raise ``ValueError`` for a name that is not a valid title.
+    raise ``ValueError`` for a name that is not a valid title. Each is
+    asked once per title, however often the text links to it.
     """
+    link, exists = functools.cache(link), functools.cache(exists)
     blocks = []
     paragraph = []
     items = None                # (tag, [item html]) of the open list
@@ -126,7 +130,7 @@ def render(text, link, exists):
         elif heading:
             close()
             level = len(heading[1]) + 1     # = is <h2>: the page title is the <h1>
-            blocks.append(f'<h{level}>{_inline(heading[2], link, exists)}</h{level}>')
+            blocks.append(f'<h{level}>{_inline(heading[2].strip(), link, exists)}</h{level}>')
         elif item:
             tag = 'ul' if item[1] == '*' else 'ol'
             if paragraph or (items and items[0] != tag):

@@ -31,9 +31,12 @@ import difflib
 import errno
 import fcntl
 import hashlib
+import heapq
+import itertools
 import json
 import os
 import re
+import stat
 import time
 import unicodedata
 from contextlib import contextmanager
@@ -44,6 +47,7 @@ __all__ = ['PageStore', 'Revision', 'InvalidPageName', 'EditConflict', 'PageTooL
 
 _REVISION = re.compile(r'(\d{6})\.json\Z')
 _TEMP_PREFIX = '.tmp-'
+_MAX_REV = 999_999              # revision files are named with six digits
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 MAX_NAME_BYTES = 200
 
@@ -122,7 +126,6 @@ class PageStore:
         self.root = Path(root)
         self.pages = self.root / 'pages'
         self.pages.mkdir(parents=True, exist_ok=True)
-        self._pages_real = self.pages.resolve()
         self.max_page_bytes = max_page_bytes
         self.cleanup()
 
@@ -174,10 +177,21 @@ class PageStore:
 
     def _page_dir(self, title):
         path = self.pages / self.filename_for(title)
-        # A folder planted as a symlink must not lead reads or writes elsewhere.
-        if path.is_symlink() or not path.resolve().is_relative_to(self._pages_real):
+        # The name is one path component, never "." or "..": only a folder
+        # planted as a symlink could lead elsewhere. (One lstat, where
+        # resolve() costs one per path component: a page may link to
+        # thousands of others, each looked up on every view.)
+        if path.is_symlink():
             raise InvalidPageName(title, 'its folder is not a plain folder of the wiki')
         return path
+
+    def _title_of(self, filename):
+        """The title of a page folder; None for a name the wiki would not make."""
+        try:
+            title = self.title_from_filename(filename)
+            return title if self.filename_for(title) == filename else None
+        except (UnicodeDecodeError, InvalidPageName):
+            return None   # a folder copied in by hand: listed nowhere, never a 500
 
     # -- reading ------------------------------------------------------------
 
@@ -192,6 +206,8 @@ class PageStore:
                       and entry.is_file(follow_symlinks=False))
 
     def _read(self, page_dir, rev):
+        if not 0 < rev <= _MAX_REV:  # 10**300 would make a name too long: OSError
+            return None
         try:
             fd = os.open(page_dir / f'{rev:06d}.json', os.O_RDONLY | os.O_NOFOLLOW)
         except OSError as error:
@@ -219,38 +235,60 @@ class PageStore:
 
     def exists(self, title):
         """Whether ``title`` has at least one revision (invalid names do not)."""
-        try:
-            return self.current_rev(title) > 0
-        except InvalidPageName:
-            return False
+        return self.created(title) is not None
 
-    def history(self, title):
-        """Every revision of ``title``, newest first."""
+    def created(self, title):
+        """When ``title`` got its first revision (a timestamp), or None if it has none.
+
+        One ``lstat`` of revision 1, which every page keeps for good: cheap
+        enough for each of the thousands of pages one page may link to.
+        """
+        try:
+            info = os.stat(self._page_dir(title) / '000001.json', follow_symlinks=False)
+        except (FileNotFoundError, InvalidPageName):
+            return None
+        return info.st_mtime if stat.S_ISREG(info.st_mode) else None
+
+    def history(self, title, before=None, limit=None):
+        """The revisions of ``title`` older than ``before`` (default: all), newest first.
+
+        At most ``limit`` of them, and only those are read: a page may have
+        thousands.
+        """
         page_dir = self._page_dir(title)
-        found = (self._read(page_dir, rev) for rev in reversed(self._revisions(page_dir)))
+        numbers = [rev for rev in reversed(self._revisions(page_dir))
+                   if before is None or rev < before]
+        found = (self._read(page_dir, rev) for rev in numbers[:limit])
         return [revision for revision in found if revision is not None]
 
     def all_pages(self):
         """The titles of every page, sorted."""
         titles = []
         for entry in os.scandir(self.pages):
-            if entry.name.startswith('.') or not entry.is_dir(follow_symlinks=False):
+            if not entry.is_dir(follow_symlinks=False):
                 continue
-            if self._revisions(entry.path):
-                titles.append(self.title_from_filename(entry.name))
+            title = self._title_of(entry.name)
+            if title is not None and self._revisions(entry.path):
+                titles.append(title)
         return sorted(titles, key=str.casefold)
 
+    def _newest_first(self, title):
+        page_dir = self._page_dir(title)
+        for rev in reversed(self._revisions(page_dir)):
+            revision = self._read(page_dir, rev)
+            if revision is not None:
+                yield revision
+
     def recent_changes(self, limit=50):
-        """The newest ``limit`` revisions across the wiki, newest first."""
-        revisions = []
-        for title in self.all_pages():
-            page_dir = self._page_dir(title)
-            for rev in self._revisions(page_dir)[-limit:]:
-                revision = self._read(page_dir, rev)
-                if revision is not None:
-                    revisions.append(revision)
-        revisions.sort(key=lambda r: (r.timestamp, r.rev), reverse=True)
-        return revisions[:limit]
+        """The newest ``limit`` revisions across the wiki, newest first.
+
+        Each page's revisions come newest first, so merging them reads the
+        newest of every page and then only as many as are shown, not
+        ``limit`` revisions of every page.
+        """
+        merged = heapq.merge(*map(self._newest_first, self.all_pages()),
+                             key=lambda revision: revision.timestamp, reverse=True)
+        return list(itertools.islice(merged, limit))
 
     def search(self, query, limit=50):
         """Titles whose title or text holds every word of ``query`` (any case)."""
@@ -280,12 +318,13 @@ class PageStore:
     # -- writing ------------------------------------------------------------
 
     @contextmanager
-    def _locked(self, page_dir):
+    def _locked(self, page_dir, wait=True):
         # flock on a file of the page: exclusive across processes and across
-        # threads alike, since each holder opens the file anew.
+        # threads alike, since each holder opens the file anew. Without
+        # ``wait``, a lock held elsewhere raises BlockingIOError.
         fd = os.open(page_dir / '.lock', os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             yield
         finally:
             os.close(fd)
@@ -303,6 +342,8 @@ class PageStore:
         if size > self.max_page_bytes:
             raise PageTooLarge(size, self.max_page_bytes)
         page_dir = self._page_dir(title)
+        if base_rev != 0 and not page_dir.is_dir():
+            raise EditConflict(title, base_rev, 0)  # and no folder made for nothing
         page_dir.mkdir(exist_ok=True)
         with self._locked(page_dir):
             revisions = self._revisions(page_dir)
@@ -332,38 +373,27 @@ class PageStore:
     def cleanup(self):
         """Remove temporary files a crash left behind; returns how many.
 
-        A temporary file names the process writing it: files of a live
-        process (this one, or a sibling worker in the middle of a save)
-        are kept unless they are older than any save could take.
+        A writer holds its page's lock from creating its temporary file to
+        moving it into place, so a temporary file found under the lock is a
+        leftover, whatever process named it. (Process ids are no guide: a
+        restarted container often gets the very pid that crashed.) A page
+        whose lock is held, by a sibling worker in the middle of a save, is
+        left for the next start.
         """
         removed = 0
-        stale = time.time() - 3600
         for page in os.scandir(self.pages):
-            if not page.is_dir(follow_symlinks=False):
+            if not (page.is_dir(follow_symlinks=False) and _temp_files(page.path)):
                 continue
-            for entry in os.scandir(page.path):
-                if not (entry.name.startswith(_TEMP_PREFIX)
-                        and entry.is_file(follow_symlinks=False)):
-                    continue
-                try:
-                    if _writer_alive(entry.name) and \
-                            entry.stat(follow_symlinks=False).st_mtime >= stale:
-                        continue
-                    os.unlink(entry.path)
-                except FileNotFoundError:
-                    continue  # its writer just moved it into place
-                removed += 1
+            try:
+                with self._locked(Path(page.path), wait=False):
+                    for path in _temp_files(page.path):
+                        os.unlink(path)
+                        removed += 1
+            except BlockingIOError:
+                continue
         return removed
 
 
-def _writer_alive(temp_name):
-    pid = temp_name[len(_TEMP_PREFIX):].partition('-')[0]
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, under another user
-        return True
-    return True
+def _temp_files(folder):
+    return [entry.path for entry in os.scandir(folder)
+            if entry.name.startswith(_TEMP_PREFIX) and entry.is_file(follow_symlinks=False)]
