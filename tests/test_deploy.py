@@ -31,12 +31,15 @@ def test_deploy_webkit_serve_on_waitress(server_process):
 
 def test_deploy_gunicorn_with_worker_processes(server_process, tmp_path):
     port = free_port()
+    home = tmp_path / 'home'
+    home.mkdir()
     process = server_process(GUNICORN + [
         '--workers', '3', '--bind', f'127.0.0.1:{port}',
         '--worker-tmp-dir', str(tmp_path), '--control-socket', str(tmp_path / 'ctl.sock'),
-        'examples.hello.app:application'], port)
+        'examples.hello.app:application'], port, extra_env={'HOME': str(home)})
     assert fetch(port, '/greet/Ada')[2] == 'Hello, Ada!'
     assert _wait_for_children(process.pid, 3) == 3
+    assert list(home.iterdir()) == []   # no ~/.gunicorn control folder
 
 
 def _wait_for_children(pid, count, timeout=15):
@@ -85,3 +88,57 @@ def test_deploy_gunicorn_serves_each_example_from_its_entry_point(
         body = error.read().decode()
     assert expected in body
     assert any(tmp_path.iterdir())
+
+
+def _install_requires():
+    """setup.py's install_requires, read without running setup.py."""
+    import ast
+    tree = ast.parse(open('setup.py', encoding='utf-8').read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == 'install_requires':
+            return ast.literal_eval(node.value)
+    raise AssertionError('setup.py has no install_requires')
+
+
+@pytest.mark.parametrize('example', ['hello', 'questioner', 'wiki'])
+def test_deploy_example_pins_everything_it_is_served_with(example):
+    import importlib
+    import re
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = open(f'examples/{example}/requirements.txt', encoding='utf-8').read().splitlines()
+    made_for = re.search(r'for Python (\d+\.\d+)', lines[0])[1]  # the pins hold for it
+    pins = {}
+    for line in lines:
+        if line and not line.startswith('#'):
+            name, _, version = line.partition('==')
+            assert version, f'{line!r} is not pinned'
+            pins[canonicalize_name(name)] = version
+    needed = [Requirement(text) for text in _install_requires()]
+    needed += [Requirement('gunicorn'), Requirement('pastedeploy')]  # deploy.ini, many workers
+    for requirement in needed:
+        if requirement.marker and not requirement.marker.evaluate({'python_version': made_for}):
+            continue
+        pinned = pins.get(canonicalize_name(requirement.name))
+        assert pinned is not None, f'{requirement.name} is not pinned'
+        assert requirement.specifier.contains(pinned), f'{requirement} but {pinned} pinned'
+    assert callable(importlib.import_module(f'examples.{example}.app').application)
+
+
+@pytest.mark.parametrize('example, status, text', [
+    ('hello', 200, 'Bonjour!'),
+    ('wiki', 404, 'There is no page called'),
+    ('questioner', 200, 'What is your quest?'),
+])
+def test_deploy_each_example_ini_serves_its_entry_point(tmp_path, example, status, text):
+    # A copy in a temporary checkout: the data the ini points to lands there.
+    folder = tmp_path / 'examples' / example
+    folder.mkdir(parents=True)
+    folder.joinpath('deploy.ini').write_text(
+        open(f'examples/{example}/deploy.ini', encoding='utf-8').read())
+    app = loadapp('config:deploy.ini', relative_to=str(folder))
+    TestApp(app).get('/', status=status).mustcontain(text)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ['examples'] + ([f'{example}-data'] if example != 'hello' else []))

@@ -2,8 +2,10 @@
 import argparse
 import logging
 import sys
+import traceback
 
 from ._util import LoadError, load_object
+from .dispatch import route_table
 from .server import ServerError, serve
 
 __all__ = ['main']
@@ -31,14 +33,27 @@ def _parser():
                       help='paths to check (default: from the route table)')
     lint.add_argument('--strict-accept', action='store_true',
                       help='warn whenever an unsatisfiable Accept gets a 200')
+    lint.add_argument('--sample', action='append', default=[], metavar='VAR=VALUE',
+                      type=_sample, help='the value of a route variable (repeatable)')
+    lint.add_argument('--json-path', action='append', metavar='PATH',
+                      help='a JSON endpoint, which must refuse other bodies with 415 '
+                           '(repeatable)')
     return parser
+
+
+def _sample(text):
+    name, equals, value = text.partition('=')
+    if not (equals and name.isidentifier()):
+        raise argparse.ArgumentTypeError(f'expected VAR=VALUE, got {text!r}')
+    return name, value
 
 
 def _lint(parser, args):
     from .lint import check_app
     app = _load_app(parser, args.app)
     try:
-        findings = check_app(app, args.paths or None, strict_accept=args.strict_accept)
+        findings = check_app(app, args.paths or None, samples=dict(args.sample),
+                             strict_accept=args.strict_accept, json_paths=args.json_path)
     except ValueError as error:
         parser.exit(2, f'error: {error}\n')
     for finding in findings:
@@ -54,6 +69,10 @@ def _load_app(parser, spec):
         app = load_object(spec)
     except LoadError as error:
         parser.exit(2, f'error: {error}\n')
+    except Exception as error:  # the module itself is broken: show where, then why
+        traceback.print_exc()
+        parser.exit(2, f'error: cannot load {spec!r}: importing it raised '
+                       f'{type(error).__name__}: {error}\n')
     if not callable(app) or isinstance(app, type):
         parser.exit(2, f'error: {spec} is {app!r}, not a WSGI application '
                        '(give an instance, not a class)\n')
@@ -67,9 +86,8 @@ def main(argv=None):
     if args.command == 'lint':
         return _lint(parser, args)
     if args.command == 'routes':
-        app = _load_app(parser, args.app)
-        routes = getattr(app, 'routes', app)
-        if not hasattr(routes, 'match'):
+        routes = route_table(_load_app(parser, args.app))  # looks through middleware
+        if routes is None:
             parser.exit(2, f'error: {args.app} has no route table\n')
         print(routes)
         return 0

@@ -19,3 +19,17 @@ class Site:
 application = Site()
 plain = wsgify(lambda req: 'plain app')
 not_an_app = 42
+
+
+class Api:
+    """Takes any body at /items, though it is meant to be a JSON endpoint."""
+    routes = Dispatcher()
+    routes.connect('items', '/items', 'items', methods=('GET', 'POST'))
+
+    def items(self, req):
+        return 'items'
+
+    __call__ = routes
+
+
+api = Api()
