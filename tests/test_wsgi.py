@@ -197,3 +197,26 @@ def test_app_failing_after_start_response_is_replaced_with_exc_info(caplog):
     body = b''.join(app(webob.Request.blank('/').environ, start_response))
     assert calls == [('200 OK', False), ('500 Internal Server Error', True)]
     assert b'secret' not in body
+
+
+def test_if_none_match_star_is_answered_like_the_etag():
+    @wsgify
+    def page(req):
+        req.response.etag = 'v1'
+        req.response.conditional_response = True
+        return 'text'
+
+    app = TestApp(page)
+    assert app.get('/', headers={'If-None-Match': '*'}, status=304).body == b''
+    assert app.head('/', headers={'If-None-Match': '*'}, status=304).headers['ETag'] == '"v1"'
+    assert app.get('/', headers={'If-None-Match': '"v0"'}).text == 'text'
+    app.post('/', headers={'If-None-Match': '*'}, status=200)   # a write is not cached
+
+
+def test_if_none_match_star_leaves_unconditional_responses_alone():
+    @wsgify
+    def page(req):
+        req.response.etag = 'v1'
+        return 'text'
+
+    assert TestApp(page).get('/', headers={'If-None-Match': '*'}).text == 'text'

@@ -205,6 +205,11 @@ def _respond(resp, environ, start_response):
         if hasattr(body, 'close'):
             body.close()
         return []
+    if resp.conditional_response and environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' \
+            and 'ETag' in resp.headers:
+        # "*" matches any current representation (RFC 9110, 13.1.2), but
+        # WebOb's match of it is falsy and never answers 304: name the ETag.
+        environ = {**environ, 'HTTP_IF_NONE_MATCH': resp.headers['ETag']}
     return resp(environ, start_response)
 
 
