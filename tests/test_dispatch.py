@@ -712,7 +712,7 @@ def test_connect_checks_bound_methods_and_callable_objects_as_views():
 
 
 def test_class_attribute_lookup_walks_the_bases():
-    from webkit.dispatch import _class_attribute
+    from webkit._checks import _class_attribute
 
     class Base:
         def index(self, req):

@@ -1,10 +1,25 @@
-"""Private helpers shared by the command line and the server."""
+"""Private helpers shared by webkit's modules, the command line and the server."""
 import importlib
 
-__all__ = ['load_object', 'keyword_parameters']
+from .exc import WebkitError
+
+__all__ = ['load_object', 'keyword_parameters', 'AcceptedKeywords', 'as_browsers_read']
 
 
-class LoadError(ValueError):
+# Browsers drop tabs and newlines from URLs and read "\" as "/".
+_URL_NOISE = str.maketrans({'\t': None, '\n': None, '\r': None, '\\': '/'})
+
+
+def as_browsers_read(url):
+    r"""``url`` as a browser follows it, for deciding where it leads.
+
+    >>> as_browsers_read(' /\\\tevil.example/x\n')
+    '//evil.example/x'
+    """
+    return url.strip().translate(_URL_NOISE)
+
+
+class LoadError(WebkitError, ValueError):
     """``spec`` (``'package.module:name'``) could not be loaded; ``reason`` says why."""
 
     def __init__(self, spec, reason):
@@ -79,6 +94,49 @@ def keyword_parameters(func, skip=0):
                 if index >= skip and index < first_default}
     required |= {name for name in keyword_only if name not in (target.__kwdefaults__ or {})}
     return names, required, bool(code.co_flags & _VAR_KEYWORD)
+
+
+class AcceptedKeywords:
+    """Whether a handler takes a set of URL variables, worked out once.
+
+    One answer for route targets (checked at set-up) and controller
+    actions (checked on every request). ``skip`` counts the positional
+    arguments the caller passes first (``self``, ``req``, bound args).
+
+    >>> def view(req, item, page=1, **extra): pass
+    >>> accepted = AcceptedKeywords(view, skip=1)
+    >>> accepted
+    <AcceptedKeywords ['item', 'page'], **kwargs>
+    >>> accepted.fits(frozenset({'item', 'format'})), accepted.fits(frozenset({'req'}))
+    (True, False)
+    >>> accepted.misfit(frozenset({'req'}))
+    (frozenset({'req'}), frozenset({'item'}))
+    """
+
+    __slots__ = ('accepts', 'required', 'takes_any', 'taken')
+
+    def __init__(self, func, skip=0):
+        accepts, required, self.takes_any = keyword_parameters(func, skip)
+        self.accepts = frozenset(accepts)
+        self.required = frozenset(required)
+        # Even with **kwargs, a variable named like a skipped argument
+        # (``self``, ``req``) would collide with it.
+        self.taken = frozenset(keyword_parameters(func)[0]) - self.accepts
+
+    def fits(self, names):
+        """Whether a call with the frozenset ``names`` as keywords works."""
+        if self.takes_any:
+            return self.required <= names and self.taken.isdisjoint(names)
+        return self.required <= names <= self.accepts
+
+    def misfit(self, names):
+        """``(unknown, missing)``: the names it would refuse, the required ones not given."""
+        unknown = names & self.taken if self.takes_any else names - self.accepts
+        return unknown, self.required - names
+
+    def __repr__(self):
+        extra = ', **kwargs' if self.takes_any else ''
+        return f'<AcceptedKeywords {sorted(self.accepts)}{extra}>'
 
 
 def _parameters_by_inspect(func, skip):

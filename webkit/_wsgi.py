@@ -13,6 +13,7 @@ import sys
 from webob import Response, exc
 from webob.request import DisconnectionError
 
+from .exc import WebkitError
 from .request import Request
 
 _UNSAFE_HEADER = re.compile(r'[\r\n\0]')
@@ -22,7 +23,7 @@ _ERROR_PAGE = (b'<!DOCTYPE html>\n<html><head><title>500 Internal Server Error'
                b'<p>The server could not complete the request.</p></body></html>\n')
 
 
-class UnsafeHeaderError(ValueError):
+class UnsafeHeaderError(WebkitError, ValueError):
     """A response header name or value holds CR, LF or NUL."""
 
     def __init__(self, name, value):

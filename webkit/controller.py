@@ -27,29 +27,20 @@ keyword arguments; a variable the action does not take is a 404.
 """
 from types import FunctionType
 
-from ._util import keyword_parameters
+from ._util import AcceptedKeywords
 from .exc import ConfigurationError, HTTPRouteNotFound
 
 __all__ = ['Controller']
 
 
-class _Action:
+class _Action(AcceptedKeywords):
     """An action function with what its signature accepts, worked out once."""
 
-    __slots__ = ('func', 'accepts', 'required', 'takes_any', 'taken')
+    __slots__ = ('func',)
 
     def __init__(self, func):
+        super().__init__(func, skip=1)  # self
         self.func = func
-        accepts, required, self.takes_any = keyword_parameters(func, skip=1)  # self
-        self.accepts = frozenset(accepts)
-        self.required = frozenset(required)
-        # Even with **kwargs, a variable named like ``self`` would collide.
-        self.taken = frozenset(keyword_parameters(func)[0]) - self.accepts
-
-    def fits(self, names):
-        if self.takes_any:
-            return self.required <= names and self.taken.isdisjoint(names)
-        return self.required <= names <= self.accepts
 
 
 class Controller:

@@ -29,9 +29,9 @@ import secrets
 from pathlib import Path
 
 from webob import exc
-from webob.cookies import SignedCookieProfile
 
 from . import _wsgi
+from ._cookies import SignedCookie, check_secret
 from .dispatch import Dispatcher, route_table
 from .exc import ConfigurationError
 from .request import Request
@@ -42,32 +42,6 @@ __all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
 # extension method an application might route (PURGE, PROPPATCH, ...).
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE'})
 _FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
-
-
-def _cookie_profiles(secret, salt, cookie_name, **settings):
-    """``{secure: SignedCookieProfile}``, for plain HTTP and for HTTPS.
-
-    Over HTTPS the cookie is ``Secure`` and named ``__Host-<name>``:
-    browsers take such a cookie only from HTTPS and never with a
-    ``Domain``, so neither a man in the middle on plain HTTP nor a sibling
-    subdomain can plant a cookie (and its token) of their own.
-    """
-    def profile(secure):
-        name = '__Host-' + cookie_name if secure else cookie_name
-        return SignedCookieProfile(secret, salt, name, secure=secure, httponly=True,
-                                   samesite='Lax', path='/', **settings)
-
-    return {False: profile(False), True: profile(True)}
-
-
-def check_secret(secret, what):
-    """A signing secret as ``str``, refusing short or missing ones at set-up."""
-    if isinstance(secret, bytes):
-        secret = secret.decode('latin-1')
-    if not isinstance(secret, str) or len(secret) < 32:
-        raise ConfigurationError(what, 'the secret must be a string of at least '
-                                 '32 characters (e.g. secrets.token_urlsafe(32))')
-    return secret
 
 
 def load_secret(path):
@@ -141,7 +115,7 @@ class CSRFProtection:
         # could then reach a handler unchecked.
         own = isinstance(app, Dispatcher) or hasattr(app, 'routes')
         self._routes = route_table(app) if own else None
-        self._profiles = _cookie_profiles(secret, 'webkit.csrf', cookie_name)
+        self._cookie = SignedCookie(secret, 'webkit.csrf', cookie_name)
 
     def __repr__(self):
         return f'CSRFProtection({self.app!r}, field={self.field!r})'
@@ -150,7 +124,7 @@ class CSRFProtection:
         return _wsgi.handle(environ, start_response, Request, self._handle)
 
     def _handle(self, req):
-        profile = self._profiles[req.scheme == 'https'].bind(req)
+        profile = self._cookie.bind(req)
         stored = profile.get_value()
         token = stored if isinstance(stored, str) else secrets.token_urlsafe(32)
         req.environ['webkit.csrf_token'] = token
@@ -181,8 +155,7 @@ class CSRFProtection:
             sent = req.POST.getall(self.field)
             # Exactly one: with two, which one would we check?
             sent = sent[0] if len(sent) == 1 else None
-        if not isinstance(stored, str) or not isinstance(sent, str) or not sent:
-            return 'the form has expired or was not sent from this site; please try again'
-        if not hmac.compare_digest(sent.encode(), stored.encode()):
+        if not (isinstance(stored, str) and isinstance(sent, str) and sent
+                and hmac.compare_digest(sent.encode(), stored.encode())):
             return 'the form has expired or was not sent from this site; please try again'
         return None

@@ -37,19 +37,13 @@ import re
 
 from routes import Mapper
 
-from . import _wsgi
-from ._util import keyword_parameters
-from .controller import Controller
+from . import _checks, _wsgi
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
 from .request import Request
 from .route import Link, Route, sort_methods
 
 __all__ = ['Dispatcher', 'route_table']
-
-# {name}, {name:regex} or {.name} in a route path; Routes has no nested braces.
-_PATH_VARIABLE = re.compile(r'\{([^{}]*)\}')
-
 
 _NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body)
 
@@ -89,6 +83,7 @@ class Dispatcher:
         self._index = None
         self._wild = []
         self._refusals = {}
+        self._options_answers = {}
 
     # -- configuration -------------------------------------------------
 
@@ -96,30 +91,18 @@ class Dispatcher:
                 controller=None, view=None, requirements=None, **defaults):
         """Add a route and return it; see the class docstring."""
         where = f'route {name!r}'
-        if 'method' in defaults:
-            raise ConfigurationError(
-                where, "'method' is reserved by Routes; pass the "
-                "method name as the target: connect(name, path, 'view')")
-        if 'conditions' in defaults:
-            raise ConfigurationError(where, "Routes' conditions are not used here; "
-                                     "use methods=('POST',)")
-        reserved = sorted(key for key in defaults if key.startswith('_'))
-        if reserved:
-            raise ConfigurationError(where, f'{reserved} are reserved by Routes')
-        if requirements is not None and not isinstance(requirements, dict):
-            raise ConfigurationError(where, 'requirements must be a dict '
-                                     f'(you gave {requirements!r})')
-        target = self._one_target(name, target, controller, view)
+        _checks.check_arguments(where, defaults, requirements)
+        target = _checks.one_target(where, target, controller, view)
         if not isinstance(name, str) or not name:
             raise ConfigurationError(where, 'a route needs a name')
         if name in self._by_name:
             raise ConfigurationError(where, 'this name is already used')
-        self._check_path(where, path)
-        kind = self._kind_of(name, target)
+        _checks.check_path(where, path)
+        kind = _checks.kind_of(where, target)
         if controller is not None and kind != 'controller':
             raise ConfigurationError(where, f'controller={controller!r} is not a '
                                      'Controller subclass')
-        methods = self._methods(name, methods)
+        methods = _checks.http_methods(where, methods)
         matchlist = self.mapper.matchlist
         size = len(matchlist)
         try:
@@ -133,113 +116,32 @@ class Dispatcher:
         self._index = None
         return route
 
-    def _check_path(self, where, path):
-        if not isinstance(path, str) or not path.startswith('/'):
-            raise ConfigurationError(where, f'the path must start with "/" (you gave {path!r})')
-        if '?' in path or '#' in path:
-            raise ConfigurationError(where, f'a route path has no query or fragment '
-                                     f'(you gave {path!r}); extra link() arguments '
-                                     'become the query')
-        for inner in _PATH_VARIABLE.findall(path):
-            variable = inner.partition(':')[0]
-            if not variable.removeprefix('.').isidentifier():
-                raise ConfigurationError(where, f'{{{inner}}} is not a valid variable '
-                                         f'in {path!r}')
-        rest = _PATH_VARIABLE.sub('', path)
-        if '{' in rest or '}' in rest:
-            raise ConfigurationError(where, f'unbalanced or nested braces in {path!r}')
-
     def _new_route(self, name, path, target, kind, methods, requirements, defaults):
         try:
             self.mapper.connect(name, path, requirements=requirements, **defaults)
             mapped = self.mapper.matchlist[-1]
             route = Route(name, path, methods, target, kind, mapped, len(self.routes))
-            self._check_variables(route, requirements)
+            _checks.check_variables(route, requirements)
             mapped.makeregexp([])  # compiled now, so that a bad pattern fails here
         except re.error as error:
             raise ConfigurationError(f'route {name!r}', f'invalid regular expression '
                                      f'in {path!r} or its requirements: {error}') from None
         route.owner = self.owner
         if kind != 'method' or self.owner is not None:
-            self._check_target(route)  # a method is checked once its class exists
+            _checks.check_target(route)  # a method is checked once its class exists
         return route
-
-    def _one_target(self, name, *candidates):
-        given = [c for c in candidates if c is not None]
-        if len(given) != 1:
-            raise ConfigurationError(f'route {name!r}', 'give exactly one target '
-                                     '(a method name, a view function or controller=)')
-        return given[0]
-
-    def _kind_of(self, name, target):
-        if isinstance(target, str):
-            if not target.isidentifier() or target.startswith('_'):
-                raise ConfigurationError(f'route {name!r}', f'{target!r} is not '
-                                         'a public method name')
-            return 'method'
-        if isinstance(target, type) and issubclass(target, Controller):
-            return 'controller'
-        if callable(target):
-            return 'view'
-        raise ConfigurationError(f'route {name!r}', f'the target must be a method '
-                                 f'name, a function or a Controller, not {target!r}')
-
-    def _methods(self, name, methods):
-        if isinstance(methods, str):
-            methods = (methods,)
-        if not isinstance(methods, (list, tuple, set, frozenset)) or not methods or not all(
-                isinstance(m, str) and m.isalpha() for m in methods):
-            raise ConfigurationError(f'route {name!r}', f'invalid HTTP methods {methods!r}; '
-                                     "give names such as ('GET', 'POST')")
-        methods = {m.upper() for m in methods}
-        if 'GET' in methods:
-            methods.add('HEAD')
-        return frozenset(methods)
-
-    def _check_variables(self, route, requirements):
-        if len(set(route.variables)) != len(route.variables):
-            raise ConfigurationError(f'route {route.name!r}',
-                                     f'a variable repeats in {route.path!r}')
-        unknown = set(requirements) - set(route.variables)
-        if unknown:
-            raise ConfigurationError(f'route {route.name!r}', f'requirements for '
-                                     f'variables not in the path: {sorted(unknown)}')
 
     def __set_name__(self, owner, attr_name):
         # Called once the class body has run, so every method exists now.
         self.owner = owner
         for route in self.routes:
             route.owner = owner
-            self._check_target(route)
-
-    def _check_target(self, route):
-        if route.kind == 'method':
-            if self.owner is None:
-                raise ConfigurationError(
-                    f'route {route.name!r}', f'the target {route.target!r} names a '
-                    'method, but this Dispatcher is not a class attribute')
-            func = _class_attribute(self.owner, route.target)
-            if isinstance(func, (staticmethod, classmethod)):
-                raise ConfigurationError(f'route {route.name!r}', f'{route.target_name} is '
-                                         f'a {type(func).__name__}; a target is a plain '
-                                         'method of (self, req, ...)')
-            if func is None or not callable(func):
-                raise ConfigurationError(f'route {route.name!r}',
-                                         f'{self.owner.__qualname__} has no method '
-                                         f'{route.target!r}')
-            _check_signature(route, func, skip=2)
-        elif route.kind == 'view':
-            _check_signature(route, route.target, skip=1)
-        else:
-            action = route.mapped.defaults.get('action')
-            if action is not None or 'action' not in route.variables:
-                route.target.check_action(route.name, action or 'index',
-                                          set(route.variables) | set(route.mapped.defaults))
+            _checks.check_target(route)
 
     def _prepare(self):
         """Index the routes by their first path segment (done once)."""
         for route in self.routes:
-            self._check_target(route)
+            _checks.check_target(route)
         self.mapper.create_regs([])
         for route in self.routes:
             route.regex = route.mapped.regmatch
@@ -298,6 +200,15 @@ class Dispatcher:
                 [('Allow', ', '.join(allowed))])
         return page
 
+    def _options_answer(self, allowed):
+        # Built once per set of methods, like the 405 pages: CORS preflights
+        # make OPTIONS a common request.
+        page = self._options_answers.get(allowed)
+        if page is None:
+            page = self._options_answers[allowed] = _wsgi.StaticPage(
+                '200 OK', b'', [('Allow', ', '.join(allowed))])
+        return page
+
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
@@ -317,7 +228,7 @@ class Dispatcher:
                 return self.not_found(req)
             if req.method != 'OPTIONS':
                 return self.method_not_allowed(req, found)
-            return _wsgi.StaticPage('200 OK', b'', [('Allow', ', '.join(found))])
+            return self._options_answer(found)
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
         req.environ['wsgiorg.routing_args'] = ((), found)
@@ -381,33 +292,6 @@ def route_table(app):
         app = getattr(app, 'app', None)
         if app is None:
             break
-    return None
-
-
-def _check_signature(route, func, skip):
-    """Make sure ``func`` accepts exactly what the route will pass."""
-    bound_args = ()
-    if hasattr(func, 'wsgi_app') and hasattr(func, 'args'):
-        bound_args = func.args  # a wsgify: its bound args follow ``req``
-    named, required, takes_any = keyword_parameters(func, skip + len(bound_args))
-    passed = set(route.variables) | set(route.mapped.defaults)
-    # With **kwargs, a variable named like ``req`` or ``self`` would still collide.
-    taken = keyword_parameters(func, 0)[0] - named if takes_any else set()
-    unknown = passed & taken if takes_any else passed - named
-    missing = required - passed
-    if unknown or missing:
-        raise ConfigurationError(
-            f'route {route.name!r}',
-            f'{route.target_name} does not fit the route variables {sorted(passed)}'
-            + (f'; it does not accept {sorted(unknown)}' if unknown else '')
-            + (f'; it needs {sorted(missing)}' if missing else ''))
-
-
-def _class_attribute(owner, name):
-    """``name`` as defined on ``owner`` or a base class, without binding it."""
-    for klass in owner.__mro__:
-        if name in vars(klass):
-            return vars(klass)[name]
     return None
 
 

@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from formencode import Invalid, htmlfill
 from webob import Response, exc
 
+from ._util import as_browsers_read
+
 __all__ = ['render_form', 'validate', 'wants_json', 'json_errors', 'negotiate',
            'json_body', 'FORM_ERROR']
 
@@ -36,8 +38,6 @@ FORM_ERROR = 'form'
 
 _POST_FORM = re.compile(r'<form\b[^>]*(?<![\w-])method\s*=\s*["\']?post\b[^>]*>', re.I)
 _ACTION = re.compile(r'(?<![\w-])action\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))', re.I)
-# Browsers drop tabs and newlines from URLs and read "\" as "/".
-_URL_NOISE = str.maketrans({'\t': None, '\n': None, '\r': None, '\\': '/'})
 _ANY_FORM = re.compile(r'<form\b[^>]*>', re.I)
 _FIELD_NAME = re.compile(r'\bname\s*=\s*["\']([^"\']*)["\']', re.I)
 # htmlfill's formatters minus 'none', which would put messages in unescaped.
@@ -68,7 +68,7 @@ def render_form(html, defaults=None, errors=None, *, req=None, form=None):
     # A refill replaces every value with what was sent (an unchecked box sends
     # nothing); a first render must not blank the template's own values.
     force_defaults = defaults is not None
-    defaults = _plain_defaults(defaults)
+    defaults = _single_values(defaults) if force_defaults else {}
     errors = dict(errors or {})
     token = req.environ.get('webkit.csrf_token') if req is not None else None
     if token is not None:
@@ -90,18 +90,10 @@ def _posts_here(form_tag, req):
     if found is None:
         return True
     action = unescape(next(g for g in found.groups() if g is not None))
-    parts = urlsplit(action.strip().translate(_URL_NOISE))
+    parts = urlsplit(as_browsers_read(action))
     if not parts.scheme and not parts.netloc:
         return True  # a path on this site
     return f'{parts.scheme}://{parts.netloc}'.lower() == req.host_url.lower()
-
-
-def _plain_defaults(defaults):
-    if defaults is None:
-        return {}
-    if hasattr(defaults, 'mixed'):
-        return defaults.mixed()  # a list for repeated fields, else the value
-    return dict(defaults)
 
 
 def _place_orphan_errors(html, errors):
@@ -186,6 +178,7 @@ class _Reads(Mapping):
 
 
 def _single_values(params):
+    """A plain dict: a list for a field sent several times, else its value."""
     return params.mixed() if hasattr(params, 'mixed') else dict(params)
 
 

@@ -26,7 +26,8 @@ import json
 import time
 
 from . import _wsgi
-from .csrf import _cookie_profiles, check_secret
+from ._cookies import SignedCookie, check_secret
+from .exc import WebkitError
 from .request import Request
 
 __all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
@@ -34,7 +35,7 @@ __all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
 _FLASHES = '_flashes'
 
 
-class SessionTooLarge(ValueError):
+class SessionTooLarge(WebkitError, ValueError):
     """The session holds ``size`` bytes, more than a cookie can carry."""
 
     def __init__(self, size):
@@ -64,8 +65,7 @@ class Sessions:
         secret = check_secret(secret, 'Sessions')
         self.app = app
         self.max_age = max_age
-        self._profiles = _cookie_profiles(secret, 'webkit.session', cookie_name,
-                                         max_age=max_age)
+        self._cookie = SignedCookie(secret, 'webkit.session', cookie_name, max_age=max_age)
 
     def __repr__(self):
         return f'Sessions({self.app!r})'
@@ -74,7 +74,7 @@ class Sessions:
         return _wsgi.handle(environ, start_response, Request, self._handle)
 
     def _handle(self, req):
-        profile = self._profiles[req.scheme == 'https'].bind(req)
+        profile = self._cookie.bind(req)
         data = self._load(profile.get_value())
         before = json.dumps(data, sort_keys=True)
         req.environ['webkit.session'] = data
