@@ -15,7 +15,7 @@ setup(
         'routes>=2.5.1',
         'formencode>=2.1',
         'tempita>=0.6',
-        'waitress>=3.0.2',
+        'waitress>=3.0.2,<4',  # webkit.server extends its channel and parser
         'hupper>=1.12',
         'legacy-cgi>=2.6; python_version>="3.13"',
     ],

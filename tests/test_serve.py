@@ -1,7 +1,9 @@
 """Serving on waitress: safe settings, aligned limits, clear errors."""
+import os
 import signal
 import socket
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -31,12 +33,13 @@ def test_make_server_applies_safe_settings_and_the_apps_body_limit():
     try:
         assert server.adj.expose_tracebacks is False
         assert server.adj.channel_timeout == SAFE_SETTINGS['channel_timeout']
-        assert server.adj.max_request_body_size == 5 * 1024 * 1024
+        # waitress refuses a body of max_request_body_size bytes; webkit takes it
+        assert server.adj.max_request_body_size == 5 * 1024 * 1024 + 1
     finally:
         server.close()
     plain = make_server(lambda environ, start_response: [], port=0, channel_timeout=5)
     try:
-        assert plain.adj.max_request_body_size == Request.max_body_size
+        assert plain.adj.max_request_body_size == Request.max_body_size + 1
         assert plain.adj.channel_timeout == 5
     finally:
         plain.close()
@@ -74,6 +77,49 @@ def test_serve_runs_until_interrupted_then_closes(capsys):
     assert capsys.readouterr().out.startswith('Serving on http://127.0.0.1:')
 
 
+def test_serve_stops_on_sigterm_and_restores_the_handler(capsys):
+    received = []
+
+    def interrupt(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt  # serve did not handle SIGTERM: stop it anyway
+
+    previous_alarm = signal.signal(signal.SIGALRM, interrupt)
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    timer.start()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 5)
+        serve(wsgify(lambda req: ''), '127.0.0.1', 0)  # returns, as on Ctrl-C
+        assert received == [] and signal.getsignal(signal.SIGTERM) is interrupt
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        timer.cancel()
+        signal.signal(signal.SIGALRM, previous_alarm)
+        signal.signal(signal.SIGTERM, previous_term)
+    assert capsys.readouterr().out.startswith('Serving on http://127.0.0.1:')
+
+
+def test_serve_in_a_thread_leaves_signals_alone(monkeypatch):
+    import webkit.server
+    servers = []
+
+    def make_and_keep(*args, **kw):
+        servers.append(make_server(*args, **kw))
+        return servers[-1]
+
+    monkeypatch.setattr(webkit.server, 'make_server', make_and_keep)
+    handler = signal.getsignal(signal.SIGTERM)
+    thread = threading.Thread(target=serve, args=(wsgify(lambda req: ''), '127.0.0.1', 0))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not servers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    servers[0].close()  # with nothing left to watch, run() returns
+    thread.join(timeout=10)
+    assert not thread.is_alive() and signal.getsignal(signal.SIGTERM) is handler
+
+
 def test_make_server_body_limit_follows_a_class_dispatcher_and_middleware():
     from webkit import Dispatcher
 
@@ -96,7 +142,7 @@ def test_make_server_body_limit_follows_a_class_dispatcher_and_middleware():
     for app in (Site(), passthrough(Site())):
         server = make_server(app, port=0)
         try:
-            assert server.adj.max_request_body_size == 5 * 1024 * 1024
+            assert server.adj.max_request_body_size == 5 * 1024 * 1024 + 1
         finally:
             server.close()
 
