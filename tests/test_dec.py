@@ -243,3 +243,19 @@ def test_wsgify_refuses_what_cannot_be_called_when_decorating(make):
     with pytest.raises(TypeError) as info:
         make()
     assert 'int' in str(info.value) or 'str' in str(info.value) or 'NoneType' in str(info.value)
+
+
+def test_middleware_of_a_wsgify_subclass_uses_its_request_class():
+    class TracedRequest(Request):
+        traced = True
+
+    class traced_wsgify(wsgify):
+        RequestClass = TracedRequest
+
+    @traced_wsgify.middleware
+    def passthrough(req, app):
+        return f'{type(req).__name__} {getattr(req, "traced", False)}'
+
+    wrapped = passthrough(wsgify(lambda req: 'inner'))
+    assert wrapped.get('/').text == 'TracedRequest True'
+    assert repr(wrapped).startswith('wsgify.middleware(')

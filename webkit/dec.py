@@ -200,8 +200,9 @@ class _Middleware(wsgify):
     """One application wrapped by a middleware function."""
 
     def __init__(self, factory, app, config):
-        super().__init__(factory.middle_func, args=(app,), kwargs=config)
-        self.factory = factory
+        # A subclass of wsgify that sets its own RequestClass keeps it here.
+        super().__init__(factory.middle_func, RequestClass=factory.wrapper_class.RequestClass,
+                         args=(app,), kwargs=config)
         self.app = app
 
     def __get__(self, obj, objtype=None):
