@@ -11,6 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import pytest
+
 from examples.wiki.storage import PageStore
 from tests.conftest import free_port
 
@@ -140,3 +142,25 @@ def test_wiki_killed_mid_save_keeps_a_complete_page(server_process, tmp_path):
         assert page.text in html
         assert all(revision.text in bodies for revision in store.history('Big'))
     assert killed_mid_write >= 1
+
+
+@pytest.mark.parametrize('reload', [False, True])
+def test_wiki_folder_runs_when_copied_elsewhere(server_process, tmp_path, reload):
+    """Copied and renamed, with only webkit importable, it serves (and reloads)."""
+    import shutil
+    from pathlib import Path
+    repo = Path(__file__).parent.parent
+    shutil.copytree(repo / 'examples' / 'wiki', tmp_path / 'site' / 'notes',
+                    ignore=shutil.ignore_patterns('__pycache__'))
+    (tmp_path / 'lib').mkdir()
+    (tmp_path / 'lib' / 'webkit').symlink_to(repo / 'webkit')
+    port = free_port()
+    argv = [sys.executable, '-m', 'notes', '--port', str(port), '--file-path', 'pages',
+            *(['--reload'] if reload else [])]
+    server_process(argv, port, cwd=tmp_path / 'site',
+                   extra_env={'PYTHONPATH': str(tmp_path / 'lib')})
+    try:
+        urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=10)
+    except urllib.error.HTTPError as missing:   # the front page does not exist yet
+        assert missing.code == 404 and b'Create it' in missing.read()
+    assert (tmp_path / 'site' / 'pages').is_dir()

@@ -6,7 +6,7 @@ from webkit import serve
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m examples.wiki',
+    parser = argparse.ArgumentParser(prog=f'python -m {__package__}',
                                      description='Serve a wiki kept in files.')
     parser.add_argument('--host', default='127.0.0.1', help='default: %(default)s')
     parser.add_argument('--port', type=int, default=8080, help='default: %(default)s')
@@ -19,7 +19,8 @@ def main(argv=None):
     if args.reload:
         import hupper
         if not hupper.is_active():
-            hupper.start_reloader('examples.wiki.__main__.main', worker_args=[argv])
+            # Named from __package__, so a copied and renamed folder reloads itself.
+            hupper.start_reloader(f'{__package__}.__main__.main', worker_args=[argv])
     from .app import make_app
     serve(make_app(file_path=args.file_path), args.host, args.port)
 
