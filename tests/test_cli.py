@@ -32,10 +32,11 @@ def test_cli_routes_prints_the_table():
 
 @pytest.mark.parametrize('spec, message', [
     ('nocolon', "expected 'package.module:name'"),
-    ('no_such_module:app', "no module named 'no_such_module'"),
+    ('no_such_module:app', "no module named 'no_such_module' (run from the folder"),
     ('cliapp:nothere', "cliapp has no attribute 'nothere'"),
-    ('cliapp:Site', 'give an instance, not a class'),
-    ('cliapp:not_an_app', 'not a WSGI application'),
+    ('cliapp:Site', 'is the class Site: give an instance (application = Site(...))'),
+    ('cliapp:not_an_app', 'which is not callable, not a WSGI application'),
+    ('cliapp:uncallable', 'which is not callable; its class needs `__call__ = routes`'),
 ])
 def test_cli_bad_application_spec_exits_2_with_a_clear_error(spec, message):
     result = webkit('serve', spec)
@@ -130,3 +131,34 @@ def test_cli_serve_bad_port_exits_1(capsys, monkeypatch):
         main(['serve', 'cliapp:application', '--port', '99999'])
     assert info.value.code == 1
     assert 'the port must be a number from 0 to 65535' in capsys.readouterr().err
+
+
+def test_cli_bad_route_at_import_names_the_route_not_set_name(capsys, monkeypatch, tmp_path):
+    (tmp_path / 'typo.py').write_text(
+        'from webkit import Dispatcher\n'
+        'class Site:\n'
+        '    routes = Dispatcher()\n'
+        "    routes.connect('index', '/', 'indx')\n"
+        '    def index(self, req):\n'
+        "        return 'hi'\n"
+        '    __call__ = routes\n'
+        'application = Site()\n')
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SystemExit) as info:
+        main(['routes', 'typo:application'])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: cannot load 'typo:application': importing it raised ConfigurationError: "
+        "route 'index': Site has no method 'indx'")
+
+
+def test_cli_script_finds_modules_in_the_current_folder(tmp_path):
+    """The `webkit` console script, unlike `python -m`, puts no folder on sys.path."""
+    import shutil
+    shutil.copy(os.path.join(DATA, 'cliapp.py'), tmp_path / 'cliapp.py')
+    script = os.path.join(os.path.dirname(sys.executable), 'webkit')
+    result = subprocess.run([script, 'routes', 'cliapp:application'], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60,
+                            env={k: v for k, v in os.environ.items() if k != 'PYTHONPATH'})
+    assert result.returncode == 0, result.stderr
+    assert 'Site.page' in result.stdout

@@ -1,11 +1,13 @@
 """The command line: ``python -m webkit serve|routes package.module:app``."""
 import argparse
 import logging
+import os
 import sys
 import traceback
 
 from ._util import LoadError, load_object
 from .dispatch import route_table
+from .exc import WebkitError
 from .server import ServerError, serve
 
 __all__ = ['main']
@@ -65,17 +67,26 @@ def _lint(parser, args):
 
 
 def _load_app(parser, spec):
+    # As under `python -m`: the `webkit` script finds modules in this folder too.
+    if '' not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         app = load_object(spec)
     except LoadError as error:
         parser.exit(2, f'error: {error}\n')
     except Exception as error:  # the module itself is broken: show where, then why
         traceback.print_exc()
+        # Python 3.11 wraps an error in __set_name__ (a bad route) in a RuntimeError.
+        cause = error.__cause__ if isinstance(error.__cause__, WebkitError) else error
         parser.exit(2, f'error: cannot load {spec!r}: importing it raised '
-                       f'{type(error).__name__}: {error}\n')
-    if not callable(app) or isinstance(app, type):
-        parser.exit(2, f'error: {spec} is {app!r}, not a WSGI application '
-                       '(give an instance, not a class)\n')
+                       f'{type(cause).__name__}: {cause}\n')
+    if isinstance(app, type):
+        parser.exit(2, f'error: {spec} is the class {app.__qualname__}: give an instance '
+                       f'(application = {app.__qualname__}(...))\n')
+    if not callable(app):
+        hint = ('; its class needs `__call__ = routes`' if route_table(app) is not None
+                else ', not a WSGI application')
+        parser.exit(2, f'error: {spec} is {app!r:.80}, which is not callable{hint}\n')
     return app
 
 

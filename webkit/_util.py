@@ -49,7 +49,8 @@ def load_object(spec):
     except ModuleNotFoundError as error:
         if error.name and (module_name == error.name
                            or module_name.startswith(error.name + '.')):
-            raise LoadError(spec, f'no module named {error.name!r}') from None
+            raise LoadError(spec, f'no module named {error.name!r} (run from the folder '
+                                  'that holds it, or add that folder to PYTHONPATH)') from None
         raise
     for attr in attr_path.split('.'):
         try:

@@ -33,3 +33,15 @@ class Api:
 
 
 api = Api()
+
+
+class Uncallable:
+    """A route table, but no `__call__ = routes`: instances are not applications."""
+    routes = Dispatcher()
+    routes.connect('index', '/', 'index')
+
+    def index(self, req):
+        return 'never served'
+
+
+uncallable = Uncallable()
