@@ -174,6 +174,8 @@ def _serve(server, name, port, tmp):
     env = {**os.environ, 'PYTHONPATH': ROOT, 'BENCH_APP': name}
     if server == 'waitress':
         argv = [sys.executable, '-m', 'benchmarks.serve', name, str(port)]
+    elif server == 'webkit.serve':
+        argv = [sys.executable, '-m', 'benchmarks.serve', name, str(port), '--webkit']
     else:
         argv = [sys.executable, '-m', 'gunicorn', '--workers', '2', '--bind',
                 f'127.0.0.1:{port}', '--worker-tmp-dir', tmp, '--control-socket',
@@ -181,6 +183,9 @@ def _serve(server, name, port, tmp):
                 'benchmarks.serve:application']
     return subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+SERVERS = ('waitress', 'webkit.serve', 'gunicorn')
 
 
 def _wrk(port, seconds):
@@ -197,15 +202,19 @@ def servers(names, seconds, rounds):
     """Requests per second under waitress and gunicorn (median of the rounds).
 
     The apps take turns within each round, so a slow spell of a shared
-    machine falls on all of them rather than on whichever ran then.
+    machine falls on all of them rather than on whichever ran then. The
+    raw callable and webkit also run on ``webkit.serve``, which is
+    waitress with webkit's settings and its stricter connection handling.
     """
     if shutil.which('wrk') is None:
         return None
     import tempfile
     samples = {}
-    for server in ('waitress', 'gunicorn'):
+    for server in SERVERS:
         for _ in range(rounds):
             for name in names:
+                if server == 'webkit.serve' and name not in ('raw WSGI', 'webkit'):
+                    continue
                 port = _free_port()
                 with tempfile.TemporaryDirectory() as tmp:
                     process = _serve(server, name, port, tmp)
@@ -306,15 +315,15 @@ def report(results, quick):
         rows = []
         for name, row in served.items():
             cells = [name]
-            for server in ('waitress', 'gunicorn'):
+            for server in SERVERS:
                 base = served.get('raw WSGI', {}).get(server)
                 value = row.get(server)
                 share = f' ({value / base * 100:.0f}%)' if value and base else ''
                 cells.append(f'{value:.0f}{share}' if value else '-')
             rows.append(cells)
         lines += ['Under real servers (wrk, 1 thread, 8 connections; apps take turns, '
-                  'median of the rounds), requests/s (% of raw WSGI)', '', _table(['app', 'waitress', 'gunicorn, 2 workers'],
-                                                rows), '']
+                  'median of the rounds), requests/s (% of raw WSGI)', '',
+                  _table(['app', 'waitress', 'webkit.serve', 'gunicorn, 2 workers'], rows), '']
     else:
         lines += ['Under real servers: skipped (wrk is not installed)', '']
     rows = [[name, f'{kib / 1024:.1f}'] for name, kib in results['memory'].items()]

@@ -1,6 +1,8 @@
 """Serve one benchmark application: ``python -m benchmarks.serve NAME PORT``.
 
-``BENCH_APP=NAME gunicorn benchmarks.serve:application`` serves it under gunicorn.
+On plain waitress, or with ``--webkit`` on :func:`webkit.serve` (waitress
+with webkit's settings and its stricter channel). ``BENCH_APP=NAME
+gunicorn benchmarks.serve:application`` serves it under gunicorn.
 """
 import os
 import sys
@@ -23,6 +25,10 @@ def application(environ, start_response):
 _app = None
 
 if __name__ == '__main__':
-    import waitress
-    waitress.serve(build(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), threads=4,
-                   _quiet=True)
+    if '--webkit' in sys.argv[3:]:
+        import webkit
+        webkit.serve(build(sys.argv[1]), '127.0.0.1', int(sys.argv[2]), threads=4)
+    else:
+        import waitress
+        waitress.serve(build(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]),
+                       threads=4, _quiet=True)
