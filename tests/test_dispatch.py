@@ -140,6 +140,16 @@ def test_dispatch_options_on_missing_path_is_404(app):
     app.options('/nothere', status=404)
 
 
+def test_dispatch_options_star_answers_for_the_whole_application(app):
+    req = Request.blank('/', method='OPTIONS')
+    req.path_info = '*'                      # what a server passes for "OPTIONS *"
+    res = req.get_response(app.app)
+    assert res.status_int == 200 and res.body == b''
+    assert res.headers['Allow'] == 'GET, HEAD, POST, PUT, OPTIONS'
+    req.method = 'GET'
+    assert req.get_response(app.app).status_int == 404
+
+
 def test_dispatch_explicit_options_route_wins():
     routes = Dispatcher()
     routes.connect('cors', '/api', lambda req: 'preflight', methods=['OPTIONS'])

@@ -225,6 +225,10 @@ class Dispatcher:
         route, found = self._lookup(req.path_info or '/', req.method)
         if route is None:
             if found is None:
+                if req.method == 'OPTIONS' and req.path_info == '*':
+                    # "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7).
+                    return self._options_answer(tuple(sort_methods(
+                        {'OPTIONS'}.union(*(r.methods for r in self.routes)))))
                 return self.not_found(req)
             if req.method != 'OPTIONS':
                 return self.method_not_allowed(req, found)
