@@ -431,6 +431,19 @@ def test_csrf_lets_unrouted_methods_reach_the_apps_405():
     client.post('/nowhere', status=404)
 
 
+def test_csrf_checks_a_post_to_the_mount_point_itself():
+    """Mounted at /app, a POST to /app arrives with PATH_INFO '' and routes to "/"."""
+    from webkit import Dispatcher
+    saved = []
+    routes = Dispatcher()
+    routes.connect('save', '/', lambda req: saved.append(req.method) or 'saved',
+                   methods=('GET', 'POST'))
+    protected = CSRFProtection(routes, SECRET)
+    req = Request.blank('/app', method='POST', POST={'x': '1'})
+    req.script_name, req.path_info = '/app', ''
+    assert req.get_response(protected).status_int == 403 and saved == []
+
+
 # -- hardening found in review --------------------------------------------------
 
 def csrf_request(**environ):

@@ -144,7 +144,7 @@ class CSRFProtection:
         # (404, or 405 with Allow) rather than a misleading 403.
         if self._routes is None:
             return True
-        return self._routes._lookup(req.path_info, req.method)[0] is not None
+        return self._routes.takes(req)
 
     def _refusal(self, req, stored):
         origin = req.headers.get('Origin')

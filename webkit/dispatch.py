@@ -220,6 +220,10 @@ class Dispatcher:
             self._prepare()  # configuration errors surface here, not as a 500
         return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
 
+    def takes(self, req):
+        """Whether a route takes ``req`` (its method at its path) to a handler."""
+        return self._lookup(req.path_info or '/', req.method)[0] is not None
+
     def _handle(self, req, app=None):
         # PATH_INFO is '' for a request of the mount point itself (/prefix).
         route, found = self._lookup(req.path_info or '/', req.method)
