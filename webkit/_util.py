@@ -1,9 +1,11 @@
 """Private helpers shared by webkit's modules, the command line and the server."""
 import importlib
+from urllib.parse import urlsplit
 
 from .exc import WebkitError
 
-__all__ = ['load_object', 'keyword_parameters', 'AcceptedKeywords', 'as_browsers_read']
+__all__ = ['load_object', 'keyword_parameters', 'AcceptedKeywords', 'as_browsers_read',
+           'origin']
 
 
 # Browsers drop tabs and newlines from URLs and read "\" as "/".
@@ -17,6 +19,16 @@ def as_browsers_read(url):
     '//evil.example/x'
     """
     return url.strip().translate(_URL_NOISE)
+
+
+def origin(url):
+    """The origin (``scheme://host[:port]``, lower case) of an absolute ``url``.
+
+    >>> origin('HTTPS://Example.org/wiki/')
+    'https://example.org'
+    """
+    parts = urlsplit(url)
+    return f'{parts.scheme}://{parts.netloc}'.lower()
 
 
 class LoadError(WebkitError, ValueError):

@@ -35,6 +35,25 @@ class UnsafeHeaderError(WebkitError, ValueError):
         return f'response header {self.name!r} has a CR, LF or NUL: {self.value!r}'
 
 
+def inner_request_class(app):
+    """The request class of the application that middleware ``app`` reaches.
+
+    Middleware in front of an application builds its requests with it,
+    so that it refuses no body (413) and no form the application itself
+    takes; webkit's :class:`Request` when the application has no class
+    of its own, or a plain WebOb one (no limits, loose parsing).
+    """
+    for _ in range(10):  # middleware chains are short; a cycle must not hang us
+        for holder in (app, getattr(app, 'routes', None)):
+            found = getattr(holder, 'RequestClass', None)
+            if found is not None:
+                return found if issubclass(found, Request) else Request
+        app = getattr(app, 'app', None)
+        if app is None:
+            break
+    return Request
+
+
 def internal_error():
     """A fresh generic 500 response that tells the client nothing."""
     return Response(_ERROR_PAGE, status=500, content_type='text/html')
@@ -198,6 +217,18 @@ def _body_too_large(environ, limit):
     return None
 
 
+def _public_location(req, resp):
+    # WebOb makes a relative Location absolute from the Host header; an
+    # application given its public address (Dispatcher(base_url=...)) is
+    # redirected there instead, as req.link(..., qualified=True) would be.
+    link = req.__dict__.get('link')
+    if link is None or link.dispatcher.base_url is None:
+        return
+    location = resp.headers.get('Location')
+    if location and location.startswith('/') and not location.startswith('//'):
+        resp.headers['Location'] = link.dispatcher.base_url + location
+
+
 def _respond(resp, environ, start_response):
     if environ['REQUEST_METHOD'] == 'HEAD' and isinstance(resp, exc.WSGIHTTPException):
         # WebOb renders no page for HEAD, so Content-Type and Content-Length
@@ -234,12 +265,14 @@ def handle(environ, start_response, RequestClass, handler):
         if isinstance(app, StaticPage):  # headers checked when it was built
             return app(environ, start_response)
         if isinstance(app, Response):
+            _public_location(req, app)
             _check_headers(app.headerlist, app.status)
             return _respond(app, environ, start_response)
         checked = _CheckedStartResponse(start_response)
         body = app(environ, checked)
         return body if checked.started else _prefetch(body)
     except exc.HTTPException as http_error:
+        _public_location(req, http_error)
         return _respond(http_error, environ, start_response)
     except DisconnectionError:  # the body ended before its Content-Length
         return _respond(exc.HTTPBadRequest('the body is incomplete'), environ, start_response)

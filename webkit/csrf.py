@@ -32,9 +32,10 @@ from webob import exc
 
 from . import _wsgi
 from ._cookies import SignedCookie, check_secret
+from ._util import origin
 from .dispatch import Dispatcher, route_table
 from .exc import ConfigurationError
-from .request import Request
+from .sessions import Sessions
 
 __all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
 
@@ -100,28 +101,39 @@ class CSRFProtection:
     - ``secret`` signs the token cookie (32 characters or more);
     - ``field`` and ``header`` are where clients send the token back;
     - ``exempt(req)`` returning true lets a request through unchecked,
-      for JSON APIs that authenticate otherwise (an explicit opt-out).
+      for JSON APIs that authenticate otherwise (an explicit opt-out);
+    - an ``Origin`` is this site when it is the request's host or the
+      ``base_url`` of the application's :class:`~webkit.Dispatcher`
+      (its public address behind a proxy).
     """
 
     def __init__(self, app, secret, *, field='csrf_token', header='X-CSRF-Token',
                  cookie_name='webkit_csrf', exempt=None):
         secret = check_secret(secret, 'CSRFProtection')
         self.app = app
+        # The application's own limits: a larger upload it takes gets through.
+        self.RequestClass = _wsgi.inner_request_class(app)
         self.field = field
         self.header = header
         self.exempt = exempt
         # Only the application's own table: middleware in between may rewrite
         # the path or the method, and a request its table does not take
-        # could then reach a handler unchecked.
-        own = isinstance(app, Dispatcher) or hasattr(app, 'routes')
-        self._routes = route_table(app) if own else None
+        # could then reach a handler unchecked. Sessions rewrites neither.
+        inner = app
+        while isinstance(inner, Sessions):
+            inner = inner.app
+        own = isinstance(inner, Dispatcher) or hasattr(inner, 'routes')
+        self._routes = route_table(inner) if own else None
+        # Behind a proxy, pages come from the configured public address.
+        table = route_table(app)
+        self._origins = frozenset({origin(table.base_url)} if table and table.base_url else ())
         self._cookie = SignedCookie(secret, 'webkit.csrf', cookie_name)
 
     def __repr__(self):
         return f'CSRFProtection({self.app!r}, field={self.field!r})'
 
     def __call__(self, environ, start_response):
-        return _wsgi.handle(environ, start_response, Request, self._handle)
+        return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
 
     def _handle(self, req):
         profile = self._cookie.bind(req)
@@ -147,8 +159,9 @@ class CSRFProtection:
         return self._routes.takes(req)
 
     def _refusal(self, req, stored):
-        origin = req.headers.get('Origin')
-        if origin is not None and origin != req.host_url:
+        sent_from = req.headers.get('Origin')
+        if sent_from is not None and sent_from != req.host_url \
+                and sent_from not in self._origins:
             return 'cross-site request refused'
         sent = req.headers.get(self.header)
         if sent is None and req.content_type in _FORM_TYPES:

@@ -200,8 +200,12 @@ class _Middleware(wsgify):
     """One application wrapped by a middleware function."""
 
     def __init__(self, factory, app, config):
-        # A subclass of wsgify that sets its own RequestClass keeps it here.
-        super().__init__(factory.middle_func, RequestClass=factory.wrapper_class.RequestClass,
+        # A subclass of wsgify that sets its own RequestClass keeps it here;
+        # otherwise the wrapped application's limits are the middleware's too.
+        request_class = factory.wrapper_class.RequestClass
+        if request_class is Request:
+            request_class = _wsgi.inner_request_class(app)
+        super().__init__(factory.middle_func, RequestClass=request_class,
                          args=(app,), kwargs=config)
         self.app = app
 

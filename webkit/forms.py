@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from formencode import Invalid, htmlfill
 from webob import Response, exc
 
-from ._util import as_browsers_read
+from ._util import as_browsers_read, origin
 
 __all__ = ['render_form', 'validate', 'wants_json', 'json_errors', 'negotiate',
            'json_body', 'FORM_ERROR']
@@ -39,6 +39,7 @@ FORM_ERROR = 'form'
 _POST_FORM = re.compile(r'<form\b[^>]*(?<![\w-])method\s*=\s*["\']?post\b[^>]*>', re.I)
 _ACTION = re.compile(r'(?<![\w-])action\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))', re.I)
 _ANY_FORM = re.compile(r'<form\b[^>]*>', re.I)
+_FORM_END = re.compile(r'</form\s*>', re.I)
 _FIELD_NAME = re.compile(r'\bname\s*=\s*["\']([^"\']*)["\']', re.I)
 # htmlfill's formatters minus 'none', which would put messages in unescaped.
 _FORMATTERS = {name: formatter for name, formatter in htmlfill.default_formatter_dict.items()
@@ -75,13 +76,26 @@ def render_form(html, defaults=None, errors=None, *, req=None, form=None):
         field = req.environ['webkit.csrf_field']
         hidden = f'<input type="hidden" name="{field}" value="{token}">'
         html = _POST_FORM.sub(
-            lambda found: found[0] + (hidden if _posts_here(found[0], req) else ''), html)
+            lambda found: found[0] + (hidden if _posts_here(found[0], req)
+                                      and not _has_field(found, field) else ''), html)
         defaults[field] = token
     html = _place_orphan_errors(html, errors)
     return htmlfill.render(html, defaults=defaults, errors=errors,
                            error_formatters=_FORMATTERS, skip_passwords=True,
                            force_defaults=force_defaults, data_formencode_form=form,
                            data_formencode_ignore=True)
+
+
+def _has_field(form_match, name):
+    """Whether the form opened at ``form_match`` already has a field ``name``.
+
+    A template may write the token itself (:func:`webkit.csrf.csrf_token`);
+    a second one would make the form send two, which is refused.
+    """
+    page = form_match.string
+    end = _FORM_END.search(page, form_match.end())
+    body = page[form_match.end():end.start() if end else len(page)]
+    return name in _FIELD_NAME.findall(body)
 
 
 def _posts_here(form_tag, req):
@@ -93,7 +107,13 @@ def _posts_here(form_tag, req):
     parts = urlsplit(as_browsers_read(action))
     if not parts.scheme and not parts.netloc:
         return True  # a path on this site
-    return f'{parts.scheme}://{parts.netloc}'.lower() == req.host_url.lower()
+    target = f'{parts.scheme}://{parts.netloc}'.lower()
+    # This site is where the request came, or its configured public address
+    # (what req.link(..., qualified=True) builds behind a proxy).
+    public = getattr(getattr(req, 'link', None), 'dispatcher', None)
+    return target == req.host_url.lower() or (
+        public is not None and public.base_url is not None
+        and target == origin(public.base_url))
 
 
 def _place_orphan_errors(html, errors):

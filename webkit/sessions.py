@@ -28,7 +28,6 @@ import time
 from . import _wsgi
 from ._cookies import SignedCookie, check_secret
 from .exc import WebkitError
-from .request import Request
 
 __all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
 
@@ -53,7 +52,8 @@ class Sessions:
     The cookie is ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` and named
     ``__Host-<cookie_name>`` over HTTPS; it is only sent again when the
     session changed. A tampered or unreadable cookie gives an empty
-    session, never an error.
+    session, never an error. A request answered with a 5xx saves no
+    change it made to the session.
 
     ``max_age`` (seconds) bounds how long a session lasts after it last
     changed: the browser is told to drop the cookie then, and since the
@@ -64,6 +64,8 @@ class Sessions:
     def __init__(self, app, secret, *, cookie_name='webkit_session', max_age=None):
         secret = check_secret(secret, 'Sessions')
         self.app = app
+        # The application's own limits: a larger upload it takes gets through.
+        self.RequestClass = _wsgi.inner_request_class(app)
         self.max_age = max_age
         self._cookie = SignedCookie(secret, 'webkit.session', cookie_name, max_age=max_age)
 
@@ -71,7 +73,7 @@ class Sessions:
         return f'Sessions({self.app!r})'
 
     def __call__(self, environ, start_response):
-        return _wsgi.handle(environ, start_response, Request, self._handle)
+        return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
 
     def _handle(self, req):
         profile = self._cookie.bind(req)
@@ -79,6 +81,10 @@ class Sessions:
         before = json.dumps(data, sort_keys=True)
         req.environ['webkit.session'] = data
         resp = req.get_response(self.app)
+        if resp.status_int >= 500:
+            # The request failed part-way: keep none of what it changed
+            # (a "Saved." flashed before the error would be a lie).
+            return resp
         after = json.dumps(data, sort_keys=True)
         if after != before:
             try:

@@ -1,0 +1,278 @@
+"""Defects between modules: middleware stacks, forms with CSRF, limits, URLs.
+
+Each module has its own tests; these compose them the way applications do
+(``Sessions(CSRFProtection(app))`` and the other order, a request class of
+the application's own, a public ``base_url``) and check that each layer's
+assumptions about the others hold.
+"""
+import io
+
+import pytest
+from webob import exc
+from webtest import TestApp
+
+from webkit import CSRFProtection, Dispatcher, Request, Sessions, flash
+from webkit.forms import render_form
+from webkit.lint import check_app
+from webkit.server import _body_limit
+from webkit.sessions import session
+
+SECRET = 's3cret-' * 6
+MEGABYTE = 1024 * 1024
+
+
+class UploadRequest(Request):
+    max_body_size = 4 * MEGABYTE
+    max_form_fields = 3000
+
+
+class Uploads:
+    routes = Dispatcher(RequestClass=UploadRequest)
+    routes.connect('form', '/', 'form')
+    routes.connect('upload', '/upload', 'upload', methods=('POST',))
+
+    def form(self, req):
+        return render_form('<form method="post" action="/upload"></form>', req=req)
+
+    def upload(self, req):
+        return f'{len(req.POST.getall("a"))} fields, {len(req.POST.get("b", ""))} bytes'
+
+    __call__ = routes
+
+
+class Site:
+    routes = Dispatcher()
+    routes.connect('index', '/', 'index')
+    routes.connect('save', '/save', 'save', methods=('POST',))
+    routes.connect('boom', '/boom', 'boom')
+
+    def index(self, req):
+        return render_form('<form method="post" action="/save"><input name="a"></form>',
+                           req=req)
+
+    def save(self, req):
+        return 'saved'
+
+    def boom(self, req):
+        session(req)['half'] = 'done'
+        flash(req, 'Saved')
+        raise RuntimeError('the second half failed')
+
+    __call__ = routes
+
+
+STACKS = {
+    'sessions outside': lambda app: Sessions(CSRFProtection(app, SECRET), SECRET),
+    'csrf outside': lambda app: CSRFProtection(Sessions(app, SECRET), SECRET),
+}
+
+
+def _token(client):
+    form = client.get('/').form
+    return form['csrf_token'].value if 'csrf_token' in form.fields else ''
+
+
+# -- body limits: a middleware layer must not refuse what the application takes
+
+@pytest.mark.parametrize('wrap', [lambda app: Sessions(app, SECRET),
+                                  lambda app: CSRFProtection(app, SECRET),
+                                  *STACKS.values()],
+                         ids=['sessions', 'csrf', *STACKS])
+def test_integration_middleware_takes_the_bodies_the_application_takes(wrap):
+    client = TestApp(wrap(Uploads()))
+    fields = [('csrf_token', _token(client)), ('b', 'x' * (2 * MEGABYTE))]
+    fields += [('a', str(i)) for i in range(1500)]
+    assert client.post('/upload', fields).text == f'1500 fields, {2 * MEGABYTE} bytes'
+    # ... and still refuses, unread, what the application refuses.
+    client.post('/upload', {'b': 'x' * (5 * MEGABYTE)}, status=413)
+
+
+def test_integration_middleware_bounds_a_chunked_body_by_the_applications_limit():
+    body = b'b=' + b'x' * (2 * MEGABYTE)
+    req = Request.blank('/upload', method='POST',
+                        content_type='application/x-www-form-urlencoded')
+    req.environ.pop('CONTENT_LENGTH', None)
+    req.environ.update({'wsgi.input': io.BytesIO(body), 'wsgi.input_terminated': True})
+    assert req.get_response(Sessions(Uploads(), SECRET)).text == \
+        f'0 fields, {2 * MEGABYTE} bytes'
+
+
+def test_integration_server_limit_follows_the_application_through_middleware():
+    stack = Sessions(CSRFProtection(Uploads(), SECRET), SECRET)
+    assert stack.RequestClass is UploadRequest
+    assert _body_limit(stack) == 4 * MEGABYTE
+    assert Sessions(Site(), SECRET).RequestClass is Request
+
+
+# -- forms and CSRF
+
+class OwnTokenField:
+    """A template that writes the token itself (as csrf_token(req) allows)."""
+
+    routes = Dispatcher()
+    routes.connect('index', '/', 'index')
+    routes.connect('save', '/save', 'save', methods=('POST',))
+
+    def index(self, req):
+        from webkit.csrf import csrf_token
+        page = (f'<form method="post" action="/save">'
+                f'<input type="hidden" name="csrf_token" value="{csrf_token(req)}">'
+                f'<input name="a"></form>'
+                f'<form method="post" action="/save"><input name="b"></form>')
+        return render_form(page, req=req)
+
+    def save(self, req):
+        return 'saved'
+
+    __call__ = routes
+
+
+def test_integration_form_with_its_own_token_field_gets_no_second_one():
+    client = TestApp(CSRFProtection(OwnTokenField(), SECRET))
+    page = client.get('/')
+    first, second = page.forms[0], page.forms[1]
+    assert page.text.count('name="csrf_token"') == 2  # one in each form
+    assert first.submit().text == 'saved'
+    assert second.submit().text == 'saved'
+
+
+# -- CSRF in front of Sessions: the route table is still the application's
+
+@pytest.mark.parametrize('wrap', STACKS.values(), ids=STACKS)
+def test_integration_csrf_leaves_404_and_405_to_the_application(wrap):
+    client = TestApp(wrap(Site()))
+    resp = client.put('/', status=405)
+    assert resp.headers['Allow'] == 'GET, HEAD, OPTIONS'
+    client.post('/nowhere', status=404)
+    client.post('/save', status=403)  # what reaches a handler is still checked
+
+
+@pytest.mark.parametrize('wrap', STACKS.values(), ids=STACKS)
+def test_integration_lint_finds_nothing_wrong_in_either_stack(wrap):
+    assert [str(f) for f in check_app(wrap(Uploads()))] == []
+
+
+# -- a request that failed keeps no half of its session changes
+
+@pytest.mark.parametrize('wrap', STACKS.values(), ids=STACKS)
+def test_integration_session_is_not_saved_by_a_failed_request(wrap, caplog):
+    client = TestApp(wrap(Site()))
+    resp = client.get('/boom', status=500)
+    assert 'the second half failed' in caplog.text  # logged, not shown
+    assert 'second half' not in resp.text
+    assert not any(c.startswith('webkit_session=') for c in resp.headers.getall('Set-Cookie'))
+    assert 'webkit_session' not in client.cookies
+
+
+# -- behind a proxy: the public address is configuration (base_url)
+
+class Public:
+    routes = Dispatcher(base_url='https://example.org')
+    routes.connect('index', '/', 'index')
+    routes.connect('save', '/save', 'save', methods=('POST',))
+
+    def index(self, req):
+        action = req.link('save', qualified=True)
+        return render_form(f'<form method="post" action="{action}"><input name="a"></form>'
+                           f'<form method="post" action="https://evil.example/x"></form>',
+                           req=req)
+
+    def save(self, req):
+        return 'saved'
+
+    __call__ = routes
+
+
+# The proxy passes neither the public host nor the scheme on.
+BEHIND_PROXY = {'HTTP_HOST': '127.0.0.1:8080'}
+
+
+@pytest.mark.parametrize('wrap', STACKS.values(), ids=STACKS)
+def test_integration_forms_posting_to_base_url_carry_the_token_and_pass(wrap):
+    client = TestApp(wrap(Public()), extra_environ=BEHIND_PROXY)
+    page = client.get('/')
+    assert page.text.count('name="csrf_token"') == 1  # never to another site
+    fields = dict(page.forms[0].submit_fields())
+    assert client.post('/save', fields, headers={'Origin': 'https://example.org'}).text \
+        == 'saved'
+    client.post('/save', fields, headers={'Origin': 'https://evil.example'}, status=403)
+    client.post('/save', fields, headers={'Origin': 'http://example.org'}, status=403)
+
+
+class Redirects:
+    routes = Dispatcher(base_url='https://example.org')
+    routes.connect('done', '/done', 'done')
+    routes.connect('raise_it', '/raise', 'raise_it', methods=('POST',))
+    routes.connect('return_it', '/return', 'return_it', methods=('POST',))
+    routes.connect('set_it', '/set', 'set_it', methods=('POST',))
+
+    def done(self, req):
+        return 'done'
+
+    def raise_it(self, req):
+        raise exc.HTTPSeeOther(location=req.link('done'))
+
+    def return_it(self, req):
+        return exc.HTTPSeeOther(location=req.link('done'))
+
+    def set_it(self, req):
+        req.response.status = 303
+        req.response.location = req.link('done')
+
+    __call__ = routes
+
+
+@pytest.mark.parametrize('path', ['/raise', '/return', '/set'])
+@pytest.mark.parametrize('wrap', [
+    lambda app: app,
+    lambda app: Sessions(CSRFProtection(app, SECRET, exempt=lambda req: True), SECRET)],
+    ids=['bare', 'stacked'])
+def test_integration_redirects_go_to_base_url_not_to_the_host_header(wrap, path):
+    client = TestApp(wrap(Redirects()), extra_environ={**BEHIND_PROXY,
+                                                      'SCRIPT_NAME': '/caf\xc3\xa9'})
+    resp = client.post(path, status=303)
+    assert resp.headers['Location'] == 'https://example.org/caf%C3%A9/done'
+
+
+def test_integration_wsgify_middleware_takes_the_bodies_the_application_takes():
+    from webkit import wsgify
+
+    @wsgify.middleware
+    def passing(req, app):
+        return req.get_response(app)
+
+    client = TestApp(passing(Uploads()))
+    assert client.post('/upload', {'b': 'x' * (2 * MEGABYTE)}).text == \
+        f'0 fields, {2 * MEGABYTE} bytes'
+    client.post('/upload', {'b': 'x' * (5 * MEGABYTE)}, status=413)
+
+
+class Passing:
+    """Third-party middleware: keeps the application as ``.app``, nothing else."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+def plain_wsgi(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain; charset=UTF-8')])
+    return [b'plain']
+
+
+def test_integration_middleware_finds_the_request_class_through_other_middleware():
+    client = TestApp(Sessions(Passing(Uploads()), SECRET))
+    assert client.app.RequestClass is UploadRequest
+    assert client.post('/upload', {'b': 'x' * (2 * MEGABYTE)}).text == \
+        f'0 fields, {2 * MEGABYTE} bytes'
+
+
+def test_integration_middleware_of_a_plain_application_keeps_webkits_limits():
+    looped = Passing(plain_wsgi)
+    looped.app = looped  # a cycle must not hang the set-up
+    for app in (plain_wsgi, looped):
+        client = TestApp(Sessions(app, SECRET))
+        assert client.app.RequestClass is Request
+        client.post('/', {'b': 'x' * (2 * MEGABYTE)}, status=413)
