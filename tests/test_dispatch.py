@@ -743,3 +743,18 @@ def test_class_definition_refuses_static_and_class_methods_as_targets(decorator)
             routes.connect('view', '/view/{item}', 'view')
             view = decorator(lambda first, req, item: '')
     assert decorator.__name__ in _configuration_error(info).problem
+
+
+def test_link_anchor_is_quoted():
+    # The anchor is text, not markup: quotes, angle brackets, spaces and a
+    # second "#" never come out raw (a raw '"' would end an href attribute).
+    seen = []
+
+    def where(req):
+        seen.append(req.link('where', anchor='Café "<b>#2'))
+        return ''
+
+    routes = Dispatcher()
+    routes.connect('where', '/where', where)
+    TestApp(routes).get('/where')
+    assert seen == ['/where#Caf%C3%A9%20%22%3Cb%3E%232']

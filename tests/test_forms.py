@@ -627,3 +627,34 @@ def test_session_without_max_age_keeps_an_old_cookie():
         app = TestApp(Sessions(visits, SECRET))
         app.set_cookie('webkit_session', _signed_session(stored))
         assert app.get('/').text == expected
+
+
+def test_session_and_csrf_cookies_signed_with_another_secret_are_not_trusted():
+    # Well-formed cookies, valid JSON inside, but signed with a secret that is
+    # not ours (the attacker's own): the session is empty, the token refused.
+    from webob.cookies import SignedSerializer
+    other = 'attacker-secret-' * 3
+
+    @wsgify
+    def visits(req):
+        data = session(req)
+        data['n'] = data.get('n', 0) + 1
+        return str(data['n'])
+
+    forged = SignedSerializer(other, 'webkit.session').dumps(
+        {'at': int(time.time()), 'data': {'n': 41}}).decode('ascii')
+    client = TestApp(Sessions(visits, SECRET))
+    client.set_cookie('webkit_session', forged)
+    assert client.get('/').text == '1'
+    client = TestApp(Sessions(visits, SECRET))
+    client.set_cookie('webkit_session', _signed_session({'at': int(time.time()),
+                                                         'data': {'n': 41}}))
+    assert client.get('/').text == '42'  # the same cookie, signed by us, is kept
+
+    calls = []
+    client = make_app(calls)
+    client.set_cookie('webkit_csrf',
+                      SignedSerializer(other, 'webkit.csrf').dumps('planted').decode('ascii'))
+    client.post('/', {'email': 'ada@example.org', 'password': 'long enough',
+                      'csrf_token': 'planted'}, status=403)
+    assert calls == []

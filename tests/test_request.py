@@ -233,3 +233,19 @@ def test_request_response_is_made_on_first_use():
     replacement = req.ResponseClass()
     req.response = replacement
     assert req.response is replacement
+
+
+@pytest.mark.parametrize('size, status', [(1024 * 1024, 200), (1024 * 1024 + 1, 413)])
+def test_request_content_length_limit_is_exact(size, status):
+    # max_body_size bytes are taken; one more is refused before reading.
+    @wsgify
+    def length(req):
+        return str(len(req.body))
+
+    req = Request.blank('/', method='POST')
+    req.environ['wsgi.input'] = io.BytesIO(b'x' * size) if status == 200 else _Unreadable()
+    req.environ['CONTENT_LENGTH'] = str(size)
+    res = req.get_response(length)
+    assert res.status_int == status
+    if status == 200:
+        assert res.text == str(size)

@@ -349,3 +349,13 @@ def test_wiki_in_a_real_browser(live_server, page, chromium, wiki_root):
     other.click('#edit button[type=submit]')
     assert other.inner_text('article') == 'Merged by hand.'
     other.context.close()
+
+
+def test_wiki_link_to_a_title_holding_an_entity_leads_to_that_page(app):
+    # The href is HTML-escaped: once the browser decodes the attribute, a
+    # link to "Tom&lt;Jerry" still leads there, not to "Tom<Jerry".
+    title = 'Tom&lt;Jerry'
+    create(app, title, 'the target')
+    create(app, 'Front Page', f'see [[{title}]]')
+    link = app.get('/').html.find('a', string=title)
+    assert app.get(link['href']).html.find('article').text.strip() == 'the target'
