@@ -244,6 +244,27 @@ def test_csrf_cookie_is_httponly_lax_and_secure_over_https(app):
     assert '; secure' in secure.headers['Set-Cookie'].lower()
 
 
+def test_csrf_cookie_only_for_pages_that_carry_the_token_and_they_vary_by_cookie():
+    @wsgify
+    def site(req):
+        if req.path_info == '/form':
+            return render_form('<form method="post"></form>', req=req)
+        if req.path_info == '/script':
+            return f'<meta name="csrf" content="{csrf_token(req)}">'
+        return 'no form here'
+
+    client = TestApp(CSRFProtection(site, SECRET))
+    plain = client.get('/')
+    assert 'Set-Cookie' not in plain.headers and 'Vary' not in plain.headers
+    form = client.get('/form')
+    assert 'webkit_csrf=' in form.headers['Set-Cookie'] and form.headers['Vary'] == 'Cookie'
+    token = form.form['csrf_token'].value
+    again = client.get('/script')                     # the cookie is kept: no new one
+    assert 'Set-Cookie' not in again.headers and again.headers['Vary'] == 'Cookie'
+    assert f'content="{token}"' in again.text
+    assert 'Set-Cookie' not in TestApp(CSRFProtection(site, SECRET)).get('/x').headers
+
+
 def test_csrf_token_helper_and_repr():
     seen = []
 

@@ -3,7 +3,8 @@
 :class:`CSRFProtection` wraps an application. Each client gets a random
 token in a signed, ``HttpOnly``, ``SameSite=Lax`` cookie (``Secure`` and
 ``__Host-`` prefixed over HTTPS); :func:`webkit.forms.render_form` puts
-the same token in every POST form. A POST, PUT, PATCH or DELETE (any
+the same token in every POST form. The cookie is set by the first page
+that carries the token, and such pages are sent with ``Vary: Cookie``. A POST, PUT, PATCH or DELETE (any
 method but GET, HEAD, OPTIONS and TRACE) whose token (form field or
 ``X-CSRF-Token`` header) does not match the cookie, or whose ``Origin``
 is another site, is answered 403 and never reaches the application::
@@ -92,6 +93,7 @@ def _create_secret(path):
 
 def csrf_token(req):
     """The CSRF token of this request's client (for JavaScript or custom forms)."""
+    req.environ['webkit.csrf_used'] = True
     return req.environ['webkit.csrf_token']
 
 
@@ -147,8 +149,13 @@ class CSRFProtection:
             if refusal is not None:
                 return exc.HTTPForbidden(refusal)
         resp = req.get_response(self.app)
-        if stored != token:
-            resp.headerlist.extend(profile.get_headers(token))
+        if req.environ.get('webkit.csrf_used'):
+            # Only a page that carries the token needs the cookie, and it is
+            # this client's own: a shared cache must not hand it to others.
+            if stored != token:
+                resp.headerlist.extend(profile.get_headers(token))
+            if 'Cookie' not in (resp.vary or ()):
+                resp.vary = (*(resp.vary or ()), 'Cookie')
         return resp
 
     def _reaches_a_handler(self, req):

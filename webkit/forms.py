@@ -73,6 +73,7 @@ def render_form(html, defaults=None, errors=None, *, req=None, form=None):
     errors = dict(errors or {})
     token = req.environ.get('webkit.csrf_token') if req is not None else None
     if token is not None:
+        req.environ['webkit.csrf_used'] = True  # the page carries it: see CSRFProtection
         field = req.environ['webkit.csrf_field']
         hidden = f'<input type="hidden" name="{field}" value="{token}">'
         html = _POST_FORM.sub(
