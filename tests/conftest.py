@@ -11,8 +11,13 @@ import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from formencode import ForEach, Schema, validators  # noqa: E402
+from webob import exc  # noqa: E402
+from webtest import TestApp  # noqa: E402
 
-from webkit import make_server  # noqa: E402
+from webkit import (CSRFProtection, Sessions, flash, make_server, pop_flashes,  # noqa: E402
+                    wsgify)
+from webkit.forms import json_errors, render_form, validate, wants_json  # noqa: E402
 
 #: Screenshots from browser tests land here (CI keeps the folder as an artifact).
 ARTIFACTS = Path(os.environ.get('WEBKIT_ARTIFACTS', 'test-artifacts'))
@@ -128,3 +133,48 @@ def server_process():
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
         process.stdout.close()
+
+
+# -- a signup form behind Sessions and CSRFProtection (test_forms, test_csrf, test_sessions)
+
+SECRET = 'test-secret-' * 4
+
+
+class Signup(Schema):
+    email = validators.Email(not_empty=True)
+    password = validators.UnicodeString(min=8, not_empty=True)
+    tags = ForEach(validators.UnicodeString())
+
+
+PAGE = '''<form method="post" action="/">
+<input name="email"><input type="password" name="password">
+<textarea name="bio"></textarea>
+<input type="checkbox" name="tags" value="a"><input type="checkbox" name="tags" value="b">
+</form>'''
+
+
+def make_app(calls):
+    @wsgify
+    def signup(req):
+        if req.method == 'POST':
+            values, errors = validate(Signup, req.POST)
+            if not errors:
+                calls.append(values)
+                flash(req, 'Welcome!')
+                return exc.HTTPSeeOther(location='/')
+            if wants_json(req):
+                return json_errors(errors)
+            return render_form(PAGE, req.POST, errors, req=req)
+        return ' '.join(pop_flashes(req)) + render_form(PAGE, req=req)
+
+    return TestApp(Sessions(CSRFProtection(signup, SECRET), SECRET))
+
+
+@pytest.fixture
+def calls():
+    return []
+
+
+@pytest.fixture
+def app(calls):
+    return make_app(calls)
