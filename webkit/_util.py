@@ -5,7 +5,26 @@ from urllib.parse import urlsplit
 from .exc import WebkitError
 
 __all__ = ['load_object', 'keyword_parameters', 'AcceptedKeywords', 'as_browsers_read',
-           'origin']
+           'origin', 'layers']
+
+
+def layers(app):
+    """``app`` and the applications behind it, each with its route table.
+
+    Yields ``(layer, layer.routes or None)`` down a middleware chain that
+    keeps the wrapped application as ``.app`` (webkit's own does).
+
+    >>> class Middleware:
+    ...     def __init__(self, app): self.app = app
+    >>> inner = object()
+    >>> [layer is inner for layer, routes in layers(Middleware(inner))]
+    [False, True]
+    """
+    for _ in range(10):  # middleware chains are short; a cycle must not hang us
+        yield app, getattr(app, 'routes', None)
+        app = getattr(app, 'app', None)
+        if app is None:
+            return
 
 
 # Browsers drop tabs and newlines from URLs and read "\" as "/".

@@ -13,6 +13,7 @@ import sys
 from webob import Response, exc
 from webob.request import DisconnectionError
 
+from ._util import layers
 from .exc import WebkitError
 from .request import Request
 
@@ -43,14 +44,11 @@ def inner_request_class(app):
     takes; webkit's :class:`Request` when the application has no class
     of its own, or a plain WebOb one (no limits, loose parsing).
     """
-    for _ in range(10):  # middleware chains are short; a cycle must not hang us
-        for holder in (app, getattr(app, 'routes', None)):
+    for layer in layers(app):
+        for holder in layer:
             found = getattr(holder, 'RequestClass', None)
             if found is not None:
                 return found if issubclass(found, Request) else Request
-        app = getattr(app, 'app', None)
-        if app is None:
-            break
     return Request
 
 

@@ -38,6 +38,7 @@ import re
 from routes import Mapper
 
 from . import _checks, _wsgi
+from ._util import layers
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
 from .request import Request
@@ -291,15 +292,11 @@ def route_table(app):
     Middleware that keeps the wrapped application as ``.app`` (webkit's
     own does) is looked through; so is an object with a ``routes`` table.
     """
-    for _ in range(10):  # middleware chains are short; a cycle must not hang us
-        if isinstance(app, Dispatcher):
-            return app
-        routes = getattr(app, 'routes', None)
+    for layer, routes in layers(app):
+        if isinstance(layer, Dispatcher):
+            return layer
         if isinstance(routes, (Dispatcher, _BoundDispatcher)):
             return routes.dispatcher if isinstance(routes, _BoundDispatcher) else routes
-        app = getattr(app, 'app', None)
-        if app is None:
-            break
     return None
 
 

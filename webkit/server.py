@@ -26,6 +26,7 @@ import waitress
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 
+from ._util import layers
 from .exc import WebkitError
 from .request import Request
 
@@ -148,15 +149,9 @@ def _body_limit(app):
     The server need only stop what no part of the application accepts;
     each request class still enforces its own limit.
     """
-    limits = []
-    for _ in range(10):  # middleware chains are short; a cycle must not hang us
-        for holder in (app, getattr(app, 'routes', None)):
-            request_class = getattr(holder, 'RequestClass', None)
-            if request_class is not None:
-                limits.append(getattr(request_class, 'max_body_size', Request.max_body_size))
-        app = getattr(app, 'app', None)
-        if app is None:
-            break
+    limits = [getattr(request_class, 'max_body_size', Request.max_body_size)
+              for layer in layers(app) for holder in layer
+              if (request_class := getattr(holder, 'RequestClass', None)) is not None]
     return max(limits, default=Request.max_body_size)
 
 
