@@ -9,14 +9,16 @@ from webkit import Request, Sessions, session, wsgify
 from webkit.sessions import SessionTooLarge
 
 
-def test_session_tampered_cookie_gives_an_empty_session():
-    @wsgify
-    def count(req):
-        data = session(req)
-        data['n'] = data.get('n', 0) + 1
-        return str(data['n'])
+@wsgify
+def visits(req):
+    """Counts this client's visits in its session."""
+    data = session(req)
+    data['n'] = data.get('n', 0) + 1
+    return str(data['n'])
 
-    app = TestApp(Sessions(count, SECRET))
+
+def test_session_tampered_cookie_gives_an_empty_session():
+    app = TestApp(Sessions(visits, SECRET))
     assert [app.get('/').text for _ in range(3)] == ['1', '2', '3']
     value = app.cookies['webkit_session']
     app.set_cookie('webkit_session', value[:-4] + 'AAAA')
@@ -65,12 +67,6 @@ def _signed_session(value, salt='webkit.session'):
 
 
 def test_session_with_max_age_refuses_a_cookie_kept_longer():
-    @wsgify
-    def visits(req):
-        data = session(req)
-        data['n'] = data.get('n', 0) + 1
-        return str(data['n'])
-
     middleware = Sessions(visits, SECRET, max_age=3600)
     app = TestApp(middleware)
     assert [app.get('/').text for _ in range(2)] == ['1', '2']
@@ -86,12 +82,6 @@ def test_session_with_max_age_refuses_a_cookie_kept_longer():
 
 
 def test_session_without_max_age_keeps_an_old_cookie():
-    @wsgify
-    def visits(req):
-        data = session(req)
-        data['n'] = data.get('n', 0) + 1
-        return str(data['n'])
-
     for stored, expected in (({'at': 0, 'data': {'n': 6}}, '7'),
                              ({'at': 0, 'data': ['not', 'a', 'dict']}, '1')):
         app = TestApp(Sessions(visits, SECRET))
@@ -104,12 +94,6 @@ def test_session_and_csrf_cookies_signed_with_another_secret_are_not_trusted():
     # not ours (the attacker's own): the session is empty, the token refused.
     from webob.cookies import SignedSerializer
     other = 'attacker-secret-' * 3
-
-    @wsgify
-    def visits(req):
-        data = session(req)
-        data['n'] = data.get('n', 0) + 1
-        return str(data['n'])
 
     forged = SignedSerializer(other, 'webkit.session').dumps(
         {'at': int(time.time()), 'data': {'n': 41}}).decode('ascii')
