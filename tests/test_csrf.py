@@ -258,3 +258,16 @@ def test_csrf_is_not_skipped_for_a_path_rewritten_by_middleware():
     client = TestApp(CSRFProtection(mount(routes), SECRET))
     client.post('/app/save', status=403)
     assert done == []
+
+
+def test_csrf_reads_the_token_of_a_form_whose_media_type_is_upper_case():
+    @wsgify
+    def app(req):
+        return 'saved' if req.method == 'POST' else render_form(
+            '<form method="post"></form>', req=req)
+
+    client = TestApp(CSRFProtection(app, SECRET))
+    token = client.get('/').form['csrf_token'].value
+    res = client.post('/', f'csrf_token={token}',
+                      content_type='APPLICATION/X-WWW-FORM-URLENCODED')
+    assert res.text == 'saved'

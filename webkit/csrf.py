@@ -36,6 +36,7 @@ from ._cookies import SignedCookie, check_secret
 from ._util import origin
 from .dispatch import Dispatcher, route_table
 from .exc import ConfigurationError
+from .request import FORM_TYPES
 from .sessions import Sessions
 
 __all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
@@ -43,7 +44,6 @@ __all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
 # Every other method is checked: POST, PUT, PATCH, DELETE and any
 # extension method an application might route (PURGE, PROPPATCH, ...).
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE'})
-_FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
 
 
 def load_secret(path):
@@ -171,7 +171,7 @@ class CSRFProtection:
                 and sent_from not in self._origins:
             return 'cross-site request refused'
         sent = req.headers.get(self.header)
-        if sent is None and req.content_type in _FORM_TYPES:
+        if sent is None and req.content_type.lower() in FORM_TYPES:
             sent = req.POST.getall(self.field)
             # Exactly one: with two, which one would we check?
             sent = sent[0] if len(sent) == 1 else None

@@ -31,7 +31,8 @@ from webob.multidict import MultiDict, NoVars
 
 __all__ = ['Request']
 
-_FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+#: The media types of HTML form bodies (compare in lower case).
+FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
 _UTF8_NAMES = ('utf-8', 'utf8')
 # The charset parameter of a Content-Type (names and values ignore case).
 _CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]*)', re.IGNORECASE).search
@@ -95,7 +96,7 @@ class Request(webob.Request):
         if cached is not None and cached[1] is self.body_file_raw:
             return cached[0]
         content_type = self.content_type.lower()  # media types ignore case
-        if content_type not in _FORM_TYPES:
+        if content_type not in FORM_TYPES:
             # Not a form (WebOb would parse a body without Content-Type as one,
             # replacing bad bytes with U+FFFD).
             return NoVars(f'Not an HTML form submission (Content-Type: {content_type})')
