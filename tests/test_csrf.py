@@ -271,3 +271,58 @@ def test_csrf_reads_the_token_of_a_form_whose_media_type_is_upper_case():
     res = client.post('/', f'csrf_token={token}',
                       content_type='APPLICATION/X-WWW-FORM-URLENCODED')
     assert res.text == 'saved'
+
+
+# -- checked after routing, refusals the application may answer -----------------
+
+def test_csrf_token_without_the_layer_says_what_to_wrap():
+    from webkit.exc import MissingLayerError
+    with pytest.raises(MissingLayerError) as info:
+        csrf_token(Request.blank('/'))
+    assert info.value.layer == 'CSRFProtection'
+    assert 'webkit.CSRFProtection(app, secret)' in str(info.value)
+
+
+def test_csrf_on_refusal_answers_with_the_route_known():
+    from webob import exc
+
+    from webkit import Dispatcher
+    from webkit.csrf import CSRFRefused
+
+    class Editor:
+        routes = Dispatcher()
+        routes.connect('edit', '/{title}', 'edit')
+        routes.connect('save', '/{title}', 'save', methods=('POST',))
+
+        def edit(self, req, title, text=''):
+            return render_form(f'<form method="post"><textarea name="text"></textarea></form>',
+                               {'text': text}, req=req)
+
+        def save(self, req, title):
+            raise AssertionError('a refused request never reaches the handler')
+
+        def refused(self, req, refusal):
+            assert isinstance(refusal, CSRFRefused) and isinstance(refusal, exc.HTTPForbidden)
+            req.response.status = 403
+            return f'{req.urlvars["title"]}: ' + self.edit(req, **req.urlvars,
+                                                          text=req.POST['text'])
+
+        __call__ = routes
+
+    editor = Editor()
+    client = TestApp(CSRFProtection(editor, SECRET, on_refusal=editor.refused))
+    page = client.post('/Home', {'text': 'typed <b>text</b>'}, status=403)
+    assert page.text.startswith('Home: ') and 'typed &lt;b&gt;text&lt;/b&gt;' in page.text
+    assert 'webkit_csrf=' in page.headers['Set-Cookie']   # a fresh token came with it
+    assert page.headers['Cache-Control'] == 'private, no-store'
+    client.post('/Home', {'text': 'x'}, status=403)
+
+
+def test_csrf_pages_carrying_the_token_are_private_and_uncacheable():
+    client = TestApp(CSRFProtection(wsgify(lambda req: render_form(
+        '<form method="post"></form>', req=req)), SECRET))
+    first = client.get('/')
+    assert first.headers['Cache-Control'] == 'private, no-store'
+    assert 'Cookie' in first.headers['Vary']
+    plain = TestApp(CSRFProtection(wsgify(lambda req: 'no form'), SECRET)).get('/')
+    assert 'Cache-Control' not in plain.headers and 'Set-Cookie' not in plain.headers

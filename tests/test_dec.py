@@ -259,3 +259,97 @@ def test_middleware_of_a_wsgify_subclass_uses_its_request_class():
     wrapped = passthrough(wsgify(lambda req: 'inner'))
     assert wrapped.get('/').text == 'TracedRequest True'
     assert repr(wrapped).startswith('wsgify.middleware(')
+
+
+# -- WebOb's contract, where ported code relies on it ---------------------------
+
+def _login(req):
+    req.response.set_cookie('sid', 'abc')
+    return exc.HTTPSeeOther(location='/home')
+
+
+def _login_raising(req):
+    req.response.set_cookie('sid', 'abc')
+    raise exc.HTTPSeeOther(location='/home')
+
+
+@pytest.mark.parametrize('handler', [_login, _login_raising], ids=['returned', 'raised'])
+def test_wsgify_cookies_set_on_req_response_survive_another_response(handler):
+    res = TestApp(wsgify(handler)).get('/', status=303)
+    assert res.headers['Location'].endswith('/home')
+    assert 'sid=abc' in res.headers['Set-Cookie']
+
+
+def test_wsgify_cookies_survive_a_returned_response_object():
+    @wsgify
+    def page(req):
+        req.response.set_cookie('sid', 'abc')
+        return Response('other')
+
+    res = TestApp(page).get('/')
+    assert res.text == 'other' and 'sid=abc' in res.headers['Set-Cookie']
+
+
+def test_wsgify_call_func_of_a_subclass_is_used_on_both_paths():
+    class WithUser(wsgify):
+        def call_func(self, req, *args, **kwargs):
+            return self.func(req, 'ada', *args, **kwargs)
+
+    @WithUser
+    def hello(req, user):
+        return f'hello {user}'
+
+    assert hello(Request.blank('/')) == 'hello ada'
+    assert TestApp(hello).get('/').text == 'hello ada'
+
+
+def test_wsgify_request_and_undecorated():
+    def echo(req):
+        return f'{req.method} {req.body.decode()}'
+
+    app = wsgify(echo)
+    assert app.undecorated is echo
+    resp = app.request('/', method='PUT', body=b'new')
+    assert isinstance(resp, Response) and resp.text == 'PUT new'
+
+
+def test_wsgify_takes_a_plain_webob_base_request():
+    @wsgify
+    def path(req):
+        return req.path_info
+
+    assert path(webob.BaseRequest.blank('/x')) == '/x'
+
+
+def test_wsgify_body_written_then_returned_is_appended():
+    @wsgify
+    def both(req):
+        req.response.write('a')
+        return 'b'
+
+    assert TestApp(both).get('/').text == 'ab'
+
+
+def test_wsgify_str_result_uses_a_custom_response_class():
+    class Tagged(Response):
+        default_content_type = 'text/plain'
+
+    class TaggedRequest(Request):
+        ResponseClass = Tagged
+
+    @wsgify(RequestClass=TaggedRequest)
+    def hello(req):
+        return 'hi'
+
+    assert TestApp(hello).get('/').content_type == 'text/plain'
+
+
+def test_wsgify_middleware_request_class_is_a_setting_not_configuration():
+    class Marked(Request):
+        pass
+
+    @wsgify.middleware(RequestClass=Marked)
+    def which(req, app):
+        return type(req).__name__
+
+    assert TestApp(which(wsgify(lambda req: ''))).get('/').text == 'Marked'

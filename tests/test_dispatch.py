@@ -758,3 +758,123 @@ def test_link_anchor_is_quoted():
     routes.connect('where', '/where', where)
     TestApp(routes).get('/where')
     assert seen == ['/where#Caf%C3%A9%20%22%3Cb%3E%232']
+
+
+# -- matching and generation agree; the whole path only --------------------------
+
+def test_connect_refuses_a_controller_variable_that_would_never_match():
+    routes = Dispatcher()
+    with pytest.raises(ConfigurationError) as info:
+        routes.connect('x', '/{controller}/{action}/{id}', view=lambda req, **kw: '')
+    assert '{controller}' in info.value.problem
+    assert routes.routes == [] and routes.mapper.matchlist == []
+
+
+@pytest.mark.parametrize('path', ['/admin/users%0A', '/items/5%0A', '/items/5%0D%0A'])
+def test_a_trailing_newline_never_matches(path):
+    routes = Dispatcher()
+    routes.connect('users', '/admin/users', view=lambda req: 'users')
+    routes.connect('item', '/items/{id:\\d+}', view=lambda req, id: id)
+    TestApp(routes).get(path, status=404)
+
+
+@pytest.mark.parametrize('template, path, expected', [
+    ('/posts/{slug:[^./]+?}', '/posts/hello', 'hello'),
+    ('/items/{id:\\d+(?:-\\d+)?}', '/items/3-4', '3-4'),
+    ('/items/{id:\\d+(?:-\\d+)?}', '/items/3', '3'),
+])
+def test_a_question_mark_inside_a_requirement_is_a_regex(template, path, expected):
+    routes = Dispatcher()
+    routes.connect('r', template, view=lambda req, **kw: next(iter(kw.values())))
+    assert TestApp(routes).get(path).text == expected
+
+
+def test_a_question_mark_outside_variables_is_still_refused():
+    with pytest.raises(ConfigurationError) as info:
+        Dispatcher().connect('r', '/search?q={q}', view=lambda req, q: q)
+    assert 'query' in info.value.problem
+
+
+def test_a_class_dispatcher_of_methods_served_directly_says_what_to_serve():
+    class Wiki:
+        routes = Dispatcher()
+        routes.connect('index', '/', 'index')
+
+        def index(self, req):
+            return 'hi'
+
+        __call__ = routes
+
+    with pytest.raises(ConfigurationError) as info:
+        TestApp(Wiki.routes).get('/')
+    assert 'serve Wiki(...), not Wiki.routes' in str(info.value)
+    assert TestApp(Wiki()).get('/').text == 'hi'
+
+
+@pytest.mark.parametrize('template, params, expected', [
+    ('/{a}x', {'a': '..'}, '/..x'),
+    ('/files/{name}', {'name': '...x'}, '/files/...x'),
+    ('/files/{name}', {'name': '.hidden'}, '/files/.hidden'),
+])
+def test_url_generation_takes_dots_that_make_no_dot_segment(template, params, expected):
+    routes = Dispatcher()
+    routes.connect('r', template, view=lambda req, **kw: '')
+    assert routes.url('r', **params) == expected
+
+
+@pytest.mark.parametrize('params', [{'name': '..'}, {'name': '.'}])
+def test_url_generation_refuses_dot_segments(params):
+    routes = Dispatcher()
+    routes.connect('r', '/files/{name}', view=lambda req, name: '')
+    with pytest.raises(URLGenerationError):
+        routes.url('r', **params)
+
+
+@pytest.mark.parametrize('params', [{'name': '\ud800'}, {'name': 'x', 'q': '\udfff'}])
+def test_url_generation_of_a_lone_surrogate_is_a_generation_error(params):
+    routes = Dispatcher()
+    routes.connect('r', '/files/{name}', view=lambda req, name: '')
+    with pytest.raises(URLGenerationError) as info:
+        routes.url('r', **params)
+    assert info.value.name == 'r'
+
+
+def test_url_generation_leaves_out_an_empty_list():
+    routes = Dispatcher()
+    routes.connect('r', '/files/{name}', view=lambda req, name: '')
+    assert routes.url('r', name='a', tags=[]) == '/files/a'
+    assert routes.url('r', name='a', tags=['x', 'y']) == '/files/a?tags=x&tags=y'
+
+
+# -- conditional requests --------------------------------------------------------
+
+def _tagged(req):
+    resp = req.response
+    resp.etag = 'v1'
+    resp.last_modified = 1_000_000_000
+    resp.conditional_response = True
+    resp.text = 'x' * 100
+    return resp
+
+
+@pytest.mark.parametrize('headers, status', [
+    ({'If-Match': '"v1"'}, 200),
+    ({'If-Match': '*'}, 200),
+    ({'If-Match': '"v2"'}, 412),
+    ({'If-Match': 'W/"v1"'}, 412),
+    ({'If-Unmodified-Since': 'Sun, 09 Sep 2001 01:46:41 GMT'}, 200),
+    ({'If-Unmodified-Since': 'Sat, 01 Jan 2000 00:00:00 GMT'}, 412),
+])
+def test_preconditions_on_get_are_answered(headers, status):
+    routes = Dispatcher()
+    routes.connect('r', '/', view=_tagged)
+    TestApp(routes).get('/', headers=headers, status=status)
+
+
+def test_range_on_head_is_ignored():
+    routes = Dispatcher()
+    routes.connect('r', '/', view=_tagged)
+    app = TestApp(routes)
+    assert app.get('/', headers={'Range': 'bytes=0-9'}, status=206).body == b'x' * 10
+    head = app.head('/', headers={'Range': 'bytes=0-9'}, status=200)
+    assert head.headers['Content-Length'] == '100'

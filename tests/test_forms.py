@@ -7,7 +7,7 @@ from formencode import Schema, validators
 from webob.multidict import MultiDict
 from webtest import TestApp
 
-from tests.conftest import PAGE, Signup
+from tests.conftest import PAGE, SECRET, Signup
 from webkit import Request, wsgify
 from webkit.forms import (FORM_ERROR, flatten_errors, json_body, json_errors, negotiate,
                           render_form, validate, wants_json)
@@ -44,16 +44,35 @@ def test_render_form_keeps_every_checked_box_of_a_multidict():
 def test_render_form_places_orphan_errors_at_the_marker_or_form_start():
     marked = render_form('<p><form:error name="form"></p><form><input name="a"></form>',
                          {}, {'ghost': 'Something went wrong'})
-    assert marked.startswith('<p><span class="error-message">Something went wrong')
+    assert marked.startswith('<p><span class="error-message" id="form-error">Something went wrong')
     unmarked = render_form('<h1>x</h1><form><input name="a"></form>', {}, {'ghost': 'Oops'})
-    assert unmarked.startswith('<h1>x</h1><form><span class="error-message">Oops')
+    assert unmarked.startswith('<h1>x</h1><form><span class="error-message" id="form-error">Oops')
     bare = render_form('<input name="a">', {}, {'ghost': 'Oops'})
-    assert bare.startswith('<span class="error-message">Oops')
+    assert bare.startswith('<span class="error-message" id="form-error">Oops')
 
 
-def test_render_form_refuses_the_unescaped_formatter():
-    with pytest.raises(KeyError):
-        render_form('<form:error name="a" format="none"><input name="a">', {}, {'a': '<b>'})
+def test_render_form_escapes_messages_whatever_the_marker_asks():
+    filled = render_form('<form:error name="a" format="none"><input name="a">', {}, {'a': '<b>'})
+    assert '&lt;b&gt;' in filled and '<b>' not in filled and 'form:error' not in filled
+
+
+def test_render_form_reads_fields_as_html_not_as_text():
+    page = '<form><input data-name="email" name="mail"><input name="email"></form>'
+    filled = render_form(page, {}, {'email': 'Bad'})
+    assert filled.count('aria-invalid="true"') == 1
+    assert '<input data-name="email" name="mail" value="">' in filled
+    assert 'form-error' not in filled       # the error has its field: no orphan
+
+
+def test_render_form_ties_each_error_to_its_field_and_leaves_no_comments():
+    page = ('<form method="post"><input name="pw" type="password">'
+            '<select name="c"><option value="">-</option></select></form>')
+    filled = render_form(page, {'pw': 'secret'}, {'pw': 'Too short', 'c': 'Choose one'})
+    assert '<!--' not in filled and 'secret' not in filled
+    assert ('<input name="pw" type="password" class="error" aria-invalid="true" '
+            'aria-describedby="pw-error">') in filled
+    assert '<span class="error-message" id="pw-error">Too short</span>' in filled
+    assert 'aria-describedby="c-error"' in filled and 'id="c-error"' in filled
 
 
 def test_render_form_fills_only_the_named_form():
@@ -203,8 +222,13 @@ def test_json_errors_shape_and_status():
 # -- hardening found in review --------------------------------------------------
 
 def csrf_request(**environ):
-    return Request.blank('/', environ={'webkit.csrf_token': 'TOKEN',
-                                       'webkit.csrf_field': 'csrf_token', **environ})
+    """A request as CSRFProtection passes it on, its client's token being TOKEN."""
+    from webkit.csrf import CSRFProtection
+    seen = []
+    app = CSRFProtection(wsgify(lambda req: seen.append(req)), SECRET)
+    cookie = app._cookie.bind(Request.blank('/')).get_headers('TOKEN')[0][1].split(';')[0]
+    Request.blank('/', environ=environ, headers={'Cookie': cookie}).get_response(app)
+    return seen[0]
 
 
 @pytest.mark.parametrize('form, expected', [
@@ -220,6 +244,13 @@ def csrf_request(**environ):
     ('<form method="post" action=https://evil.example>', False),
     ('<form method="post" action="https://localhost/save">', False),  # another origin
     ('<form data-method="post" method="get">', False),
+    ('<form method="post" action="///evil.example/steal">', False),
+    ('<form method="post" action="/\\/evil.example/steal">', False),
+    ('<form method="post" action="http:evil.example/steal">', False),
+    ('<form method="post" action="https:///evil.example/steal">', False),
+    ('<form method="post" action="javascript:alert(1)">', False),
+    ('<form method="post" action="&#47;&#47;evil.example/steal">', False),
+    ('<form method="post" action="HTTP://LOCALHOST:80/save">', True),
     ('<form method="get">', False),
 ])
 def test_render_form_gives_the_token_only_to_forms_posting_here(form, expected):

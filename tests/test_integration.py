@@ -99,9 +99,20 @@ def test_integration_middleware_bounds_a_chunked_body_by_the_applications_limit(
 
 def test_integration_server_limit_follows_the_application_through_middleware():
     stack = Sessions(CSRFProtection(Uploads(), SECRET), SECRET)
-    assert stack.RequestClass is UploadRequest
     assert _body_limit(stack) == 4 * MEGABYTE
-    assert Sessions(Site(), SECRET).RequestClass is Request
+    assert _body_limit(Sessions(Site(), SECRET)) == Request.max_body_size
+    assert _body_limit(Renamed(Sessions(Uploads(), SECRET))) == 4 * MEGABYTE
+
+
+class Renamed:
+    """Foreign middleware keeping the application under another name (as
+    Paste's TransLogger does with ``.application``): nothing can walk it."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        return self.application(dict(environ), start_response)  # a copy, even
 
 
 # -- forms and CSRF
@@ -263,16 +274,81 @@ def plain_wsgi(environ, start_response):
 
 
 def test_integration_middleware_finds_the_request_class_through_other_middleware():
-    client = TestApp(Sessions(Passing(Uploads()), SECRET))
-    assert client.app.RequestClass is UploadRequest
-    assert client.post('/upload', {'b': 'x' * (2 * MEGABYTE)}).text == \
-        f'0 fields, {2 * MEGABYTE} bytes'
+    for stack in (Sessions(Passing(Uploads()), SECRET), Sessions(Renamed(Uploads()), SECRET)):
+        client = TestApp(stack)
+        assert client.post('/upload', {'b': 'x' * (2 * MEGABYTE)}).text == \
+            f'0 fields, {2 * MEGABYTE} bytes'
+        client.post('/upload', {'b': 'x' * (5 * MEGABYTE)}, status=413)
 
 
-def test_integration_middleware_of_a_plain_application_keeps_webkits_limits():
+def test_integration_middleware_leaves_a_plain_applications_body_to_it():
+    # webkit limits the bodies webkit reads; a foreign application reads its own.
     looped = Passing(plain_wsgi)
-    looped.app = looped  # a cycle must not hang the set-up
-    for app in (plain_wsgi, looped):
-        client = TestApp(Sessions(app, SECRET))
-        assert client.app.RequestClass is Request
-        client.post('/', {'b': 'x' * (2 * MEGABYTE)}, status=413)
+    looped.app = looped  # a cycle must not hang anything
+    assert TestApp(Sessions(plain_wsgi, SECRET)).post(
+        '/', {'b': 'x' * (2 * MEGABYTE)}).text == 'plain'
+
+
+def test_integration_translogger_keeps_the_limit_and_the_route_table():
+    from paste.translogger import TransLogger
+
+    from webkit.dispatch import route_table
+    stack = TransLogger(Sessions(CSRFProtection(Uploads(), SECRET), SECRET),
+                        setup_console_handler=False)
+    assert route_table(stack) is Uploads.routes
+    assert _body_limit(stack) == 4 * MEGABYTE
+    client = TestApp(stack)
+    assert client.post('/upload', [('csrf_token', _token(client)),
+                                   ('b', 'x' * (2 * MEGABYTE))]).text.endswith(
+        f'{2 * MEGABYTE} bytes')
+
+
+# -- one request through the stack
+
+class Counted:
+    """Counts what a request costs inside webkit: requests, guards, lookups, checks."""
+
+    def __init__(self, monkeypatch):
+        from webkit import _wsgi, dispatch, request
+        self.counts = dict.fromkeys(('requests', 'guards', 'lookups', 'header checks'), 0)
+        for owner, name, key in ((request.Request, '__init__', 'requests'),
+                                 (_wsgi, 'enter', 'guards'),
+                                 (dispatch.Dispatcher, '_lookup', 'lookups'),
+                                 (_wsgi, '_check_headers', 'header checks')):
+            monkeypatch.setattr(owner, name, self._counting(getattr(owner, name), key))
+
+    def _counting(self, func, key):
+        def counted(*args, **kw):
+            self.counts[key] += 1
+            return func(*args, **kw)
+        return counted
+
+    def reset(self):
+        self.counts.update(dict.fromkeys(self.counts, 0))
+
+
+class SignupForm:
+    routes = Dispatcher()
+    routes.connect('form', '/', 'form')
+    routes.connect('save', '/', 'save', methods=('POST',))
+
+    def form(self, req, errors=None):
+        return render_form('<form method="post"><input name="email"></form>',
+                           req.POST, errors, req=req)
+
+    def save(self, req):
+        return self.form(req, {'email': 'Please enter an email address'})
+
+    __call__ = routes
+
+
+def test_integration_a_request_crosses_webkit_once(monkeypatch):
+    client = TestApp(Sessions(CSRFProtection(SignupForm(), SECRET), SECRET))
+    token = _token(client)
+    counted = Counted(monkeypatch)
+    client.get('/')
+    assert counted.counts == {'requests': 1, 'guards': 1, 'lookups': 1, 'header checks': 1}
+    counted.reset()
+    page = client.post('/', {'csrf_token': token, 'email': 'nope'})
+    assert 'Please enter an email address' in page.text and 'aria-invalid' in page.text
+    assert counted.counts == {'requests': 1, 'guards': 1, 'lookups': 1, 'header checks': 1}

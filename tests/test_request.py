@@ -219,7 +219,7 @@ def test_request_chunked_body_is_bounded_too(size, status):
 
 
 def test_request_chunked_body_read_by_lines_is_bounded():
-    from webkit._wsgi import _LimitedInput
+    from webkit.request import _LimitedInput
     stream = _LimitedInput(io.BytesIO(b'line\n' * 4), limit=12)
     assert stream.readline() == b'line\n' and stream.read(5) == b'line\n'
     with pytest.raises(Exception) as info:
@@ -247,3 +247,37 @@ def test_request_content_length_limit_is_exact(size, status):
     assert res.status_int == status
     if status == 200:
         assert res.text == str(size)
+
+
+# -- one owner per fact: media types, JSON, nested multipart --------------------
+
+def test_request_media_type_ignores_case_and_parameters():
+    req = Request.blank('/', content_type='Application/JSON; charset=UTF-8')
+    assert req.media_type == 'application/json'
+
+
+def test_request_json_body_keeps_webobs_setter():
+    req = Request.blank('/', method='POST')
+    req.json_body = {'a': [1, 2]}
+    assert req.body == b'{"a":[1,2]}' and req.json_body == {'a': [1, 2]}
+    del req.json_body
+    assert req.body == b''
+
+
+def _nested_multipart(depth):
+    body = b'x'
+    for level in range(depth):
+        boundary = f'b{level}'.encode()
+        inner_type = b'text/plain' if level == 0 else f'multipart/mixed; boundary=b{level - 1}'.encode()
+        body = (b'--' + boundary + b'\r\nContent-Disposition: form-data; name="f"\r\n'
+                b'Content-Type: ' + inner_type + b'\r\n\r\n' + body + b'\r\n--' + boundary + b'--\r\n')
+    return body, f'b{depth - 1}'
+
+
+@pytest.mark.parametrize('depth', [2, 400])
+def test_request_nested_multipart_is_a_400_not_a_recursion(depth, caplog):
+    body, boundary = _nested_multipart(depth)
+    req = Request.blank('/', method='POST', body=body,
+                        content_type=f'multipart/form-data; boundary={boundary}')
+    res = req.get_response(echo)
+    assert res.status_int == 400 and 'RecursionError' not in caplog.text

@@ -6,7 +6,8 @@ from webtest import TestApp
 
 from tests.conftest import SECRET, make_app
 from webkit import Request, Sessions, session, wsgify
-from webkit.sessions import SessionTooLarge
+from webkit.exc import MissingLayerError
+from webkit.sessions import MAX_FLASHES, flash, pop_flashes
 
 
 @wsgify
@@ -42,22 +43,44 @@ def test_session_cookie_is_sent_only_when_changed_and_removed_when_empty():
     assert 'Max-Age=0' in app.get('/?clear').headers['Set-Cookie']
 
 
-def test_session_too_large_is_refused(caplog):
+def test_session_too_large_is_not_saved_but_the_answer_goes_out(caplog):
+    done = []
+
     @wsgify
     def hoard(req):
         session(req)['blob'] = 'x' * 5000
+        done.append(True)           # the action committed: no 5xx may follow
+        return 'saved'
 
     app = TestApp(Sessions(hoard, SECRET))
-    app.get('/', status=500)
-    assert 'SessionTooLarge' in caplog.text
-    assert str(SessionTooLarge(5100)).startswith('the session is 5100 bytes')
+    resp = app.get('/', status=200)
+    assert resp.text == 'saved' and done == [True]
+    assert 'Set-Cookie' not in resp.headers
+    assert 'session not saved: 5' in caplog.text
+
+
+def test_session_flashes_keep_only_the_last_few():
+    @wsgify
+    def save(req):
+        if req.method == 'POST':
+            flash(req, f'Saved {req.POST["n"]}.')
+            return 'ok'
+        return ' '.join(pop_flashes(req))
+
+    app = TestApp(Sessions(save, SECRET))
+    for n in range(300):            # nobody follows the redirects
+        app.post('/', {'n': str(n)}, status=200)
+    shown = app.get('/').text.split(' ')
+    assert len(shown) == MAX_FLASHES * 2 and shown[-1] == '299.'
 
 
 def test_session_outside_the_middleware_says_what_to_do():
-    with pytest.raises(LookupError):
+    with pytest.raises(MissingLayerError) as info:
         session(Request.blank('/'))
+    assert isinstance(info.value, LookupError)
+    assert (info.value.function, info.value.layer) == ('session', 'Sessions')
+    assert 'webkit.Sessions(app, secret)' in str(info.value)
     assert repr(Sessions(wsgify(lambda req: ''), SECRET)).startswith('Sessions(wsgify(')
-
 
 
 def _signed_session(value, salt='webkit.session'):

@@ -7,7 +7,8 @@ from webob import Response
 from webtest import TestApp
 
 from webkit import Dispatcher, wsgify
-from webkit._wsgi import StaticPage, UnsafeHeaderError, internal_error
+from webkit._wsgi import StaticPage, internal_error
+from webkit.exc import UnsafeHeaderError
 
 
 def test_unexpected_exception_is_a_generic_500_with_the_traceback_logged(caplog):

@@ -6,19 +6,17 @@ class is defined), never on a request: each check raises
 what it was given and what it expected.
 """
 import re
+from collections.abc import Callable
+from typing import Any
 
-from ._util import AcceptedKeywords
-from .controller import Controller
+from .controller import AcceptedKeywords, Controller
 from .exc import ConfigurationError
+from .route import ANY_METHOD, Route
 
 __all__ = ['check_arguments', 'check_path', 'one_target', 'kind_of', 'http_methods',
            'check_variables', 'check_target']
 
-# {name}, {name:regex} or {.name} in a route path; Routes has no nested braces.
-_PATH_VARIABLE = re.compile(r'\{([^{}]*)\}')
-
-
-def check_arguments(where, defaults, requirements):
+def check_arguments(where: str, defaults: dict[str, Any], requirements: object) -> None:
     """Refuse the Routes arguments webkit does not use, or that break it."""
     if 'method' in defaults:
         raise ConfigurationError(
@@ -35,25 +33,72 @@ def check_arguments(where, defaults, requirements):
                                  f'(you gave {requirements!r})')
 
 
-def check_path(where, path):
-    """Refuse a path template Routes would misread."""
+def _variables(where: str, path: str) -> list[str]:
+    """Split ``path`` at its ``{...}`` variables, braces inside a regex counted.
+
+    Returns the literal parts and the variables' insides, alternating.
+    """
+    parts: list[str] = []
+    depth, current = 0, ''
+    for char in path:
+        if char == '{':
+            if depth == 0:
+                parts.append(current)
+                current = ''
+            else:
+                current += char
+            depth += 1
+        elif char == '}' and depth:
+            depth -= 1
+            if depth == 0:
+                parts.append(current)
+                current = ''
+            else:
+                current += char
+        elif char == '}':
+            raise ConfigurationError(where, f'unbalanced braces in {path!r}')
+        else:
+            current += char
+    if depth:
+        raise ConfigurationError(where, f'unbalanced braces in {path!r}')
+    return parts + [current]
+
+
+def check_path(where: str, path: object, requirements: dict[str, str]) -> str:
+    """Refuse a path template Routes would misread; returns it as Routes should see it.
+
+    An inline requirement (``{id:\\d+(?:-\\d+)?}``) is passed to Routes as
+    a requirement: Routes would cut it at its first ``:`` or ``}``.
+    """
     if not isinstance(path, str) or not path.startswith('/'):
         raise ConfigurationError(where, f'the path must start with "/" (you gave {path!r})')
-    if '?' in path or '#' in path:
+    parts = _variables(where, path)
+    literals = ''.join(parts[::2])
+    if '?' in literals or '#' in literals:  # a "?" in a variable's regex is fine
         raise ConfigurationError(where, f'a route path has no query or fragment '
                                  f'(you gave {path!r}); extra link() arguments '
                                  'become the query')
-    for inner in _PATH_VARIABLE.findall(path):
-        variable = inner.partition(':')[0]
+    for index in range(1, len(parts), 2):
+        variable, colon, regex = parts[index].partition(':')
         if not variable.removeprefix('.').isidentifier():
-            raise ConfigurationError(where, f'{{{inner}}} is not a valid variable '
+            raise ConfigurationError(where, f'{{{parts[index]}}} is not a valid variable '
                                      f'in {path!r}')
-    rest = _PATH_VARIABLE.sub('', path)
-    if '{' in rest or '}' in rest:
-        raise ConfigurationError(where, f'unbalanced or nested braces in {path!r}')
+        if variable == 'controller':
+            # Routes matches {controller} only against controller names it
+            # was told of at start-up; here the target says what runs.
+            raise ConfigurationError(where, f'{{controller}} in {path!r} is reserved by '
+                                     'Routes; name the Controller class as the target '
+                                     'and use another variable name')
+        if colon:
+            if variable in requirements:
+                raise ConfigurationError(where, f'{variable} has a requirement both in '
+                                         'the path and in requirements=')
+            requirements[variable.removeprefix('.')] = regex
+        parts[index] = '{' + variable + '}'
+    return ''.join(parts)
 
 
-def one_target(where, *candidates):
+def one_target(where: str, *candidates: Any) -> Any:
     """The one target given (as ``target``, ``controller=`` or ``view=``)."""
     given = [c for c in candidates if c is not None]
     if len(given) != 1:
@@ -62,7 +107,7 @@ def one_target(where, *candidates):
     return given[0]
 
 
-def kind_of(where, target):
+def kind_of(where: str, target: object) -> str:
     """``'method'``, ``'controller'`` or ``'view'``: how the target is called."""
     if isinstance(target, str):
         if not target.isidentifier() or target.startswith('_'):
@@ -76,8 +121,14 @@ def kind_of(where, target):
                              f'name, a function or a Controller, not {target!r}')
 
 
-def http_methods(where, methods):
-    """``methods`` as an upper-case frozenset, with HEAD wherever GET is."""
+def http_methods(where: str, methods: Any) -> frozenset[str]:
+    """``methods`` as an upper-case frozenset, with HEAD wherever GET is.
+
+    ``'*'`` is :data:`~webkit.route.ANY_METHOD`: every method reaches the
+    target, which answers its own 405s (a mounted application).
+    """
+    if methods == '*':
+        return ANY_METHOD
     if isinstance(methods, str):
         methods = (methods,)
     if not isinstance(methods, (list, tuple, set, frozenset)) or not methods or not all(
@@ -90,7 +141,7 @@ def http_methods(where, methods):
     return frozenset(methods)
 
 
-def check_variables(route, requirements):
+def check_variables(route: Route, requirements: dict[str, str]) -> None:
     """Refuse a repeated variable, or requirements for variables not in the path."""
     if len(set(route.variables)) != len(route.variables):
         raise ConfigurationError(f'route {route.name!r}',
@@ -101,7 +152,7 @@ def check_variables(route, requirements):
                                  f'variables not in the path: {sorted(unknown)}')
 
 
-def check_target(route):
+def check_target(route: Route) -> None:
     """Refuse a target that cannot take what the route passes it.
 
     A method target is looked up on ``route.owner``, so it is checked
@@ -131,7 +182,7 @@ def check_target(route):
                                       set(route.variables) | set(route.mapped.defaults))
 
 
-def _check_signature(route, func, skip):
+def _check_signature(route: Route, func: Callable[..., Any], skip: int) -> None:
     """Make sure ``func`` accepts exactly what the route will pass."""
     bound_args = ()
     if hasattr(func, 'wsgi_app') and hasattr(func, 'args'):
@@ -146,7 +197,7 @@ def _check_signature(route, func, skip):
             + (f'; it needs {sorted(missing)}' if missing else ''))
 
 
-def _class_attribute(owner, name):
+def _class_attribute(owner: type, name: str) -> Any:
     """``name`` as defined on ``owner`` or a base class, without binding it."""
     for klass in owner.__mro__:
         if name in vars(klass):

@@ -1,119 +1,272 @@
-"""The one place a request enters webkit and a response leaves it.
+"""Where a request enters webkit and a response leaves it: once.
 
-:func:`handle` runs a handler the same way for ``wsgify`` and for the
-dispatcher: oversized bodies are refused unread, HTTP exceptions become
-answers, anything else becomes a generic 500 (the traceback goes to the
-``webkit`` logger, never into the body), and response headers holding
-CR, LF or NUL never reach the server.
+Every webkit piece that WSGI can call (``wsgify``, the dispatcher,
+``Sessions``, ``CSRFProtection``) is a :class:`Layer`. The first layer a
+request reaches builds the :class:`~webkit.request.Request` and guards
+the call (:func:`enter`): HTTP exceptions become answers, anything else
+a generic 500 with the traceback in the ``webkit`` log only, and no
+header holding CR, LF or NUL reaches the server. Inner layers reached
+through ``req.get_response(layer)`` answer with that same request
+(:func:`response_from`); reached through foreign middleware that keeps
+the environ, they find it there and reuse it.
+
+Checks an outer layer owes the request (CSRF) wait in :func:`add_check`
+until :func:`run_checks` runs them, right before code webkit does not
+own sees the request: a handler once the route is known, a middleware
+function, or a foreign application.
 """
 import functools
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
+import webob
 from webob import Response, exc
 from webob.request import DisconnectionError
 
-from ._util import layers
-from .exc import WebkitError
-from .request import Request
+from .exc import UnsafeHeaderError
+from .request import PUBLIC_URL, Request
+
+__all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'as_response', 'add_check', 'run_checks',
+           'StaticPage', 'internal_error', 'probe', 'Probe']
+
+#: ``environ`` keys: the request the first webkit layer built, the checks
+#: still owed before a handler, and a :class:`Probe` asking what an
+#: application is made of.
+REQUEST = 'webkit.request'
+CHECKS = 'webkit.checks'
+PROBE = 'webkit.probe'
 
 _UNSAFE_HEADER = re.compile(r'[\r\n\0]')
+_NOTHING = object()
 
 _ERROR_PAGE = (b'<!DOCTYPE html>\n<html><head><title>500 Internal Server Error'
                b'</title></head><body><h1>500 Internal Server Error</h1>'
                b'<p>The server could not complete the request.</p></body></html>\n')
 
 
-class UnsafeHeaderError(WebkitError, ValueError):
-    """A response header name or value holds CR, LF or NUL."""
+class Layer:
+    """A webkit piece WSGI can call; subclasses define :meth:`respond`."""
 
-    def __init__(self, name, value):
-        super().__init__(name, value)
-        self.name = name
-        self.value = value
+    #: The class of the request this layer's handlers see.
+    RequestClass: type[webob.BaseRequest] = Request
 
-    def __str__(self):
-        return f'response header {self.name!r} has a CR, LF or NUL: {self.value!r}'
+    def respond(self, req: Request) -> Any:  # pragma: no cover (every layer defines it)
+        """Answer ``req`` with what a handler may return."""
+        raise NotImplementedError
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return enter(self, environ, start_response)
 
 
-def inner_request_class(app):
-    """The request class of the application that middleware ``app`` reaches.
+def as_layer(app: object) -> Layer | None:
+    """``app`` as a webkit layer, or None: an application instance whose
+    class routes with a dispatcher (``__call__ = routes``) is one too."""
+    if isinstance(app, Layer):
+        return app
+    call = getattr(type(app), '__call__', None)
+    if isinstance(call, Layer) and hasattr(call, '__get__'):
+        return call.__get__(app, type(app))
+    return None
 
-    Middleware in front of an application builds its requests with it,
-    so that it refuses no body (413) and no form the application itself
-    takes; webkit's :class:`Request` when the application has no class
-    of its own, or a plain WebOb one (no limits, loose parsing).
+
+def _request_for(layer: Layer, environ: WSGIEnvironment) -> Request:
+    """The request ``layer`` answers: the one already built for ``environ`` if it fits."""
+    cls = layer.RequestClass
+    req = environ.get(REQUEST)
+    if req is None or req.environ is not environ or not isinstance(req, cls):
+        req = cls(environ)
+        environ[REQUEST] = req
+        if not isinstance(req, Request):  # a plain WebOb request class
+            req.response = req.ResponseClass()
+    elif type(req) is not cls:
+        req.max_body_size = cls.max_body_size  # this layer's handlers, this layer's limit
+    return req
+
+
+def add_check(req: Request, check: Callable[[Request], Any]) -> None:
+    """Owe ``req`` the call ``check(req)`` before a handler sees it.
+
+    ``check`` returns None to let the request through, or what to answer
+    instead (anything a handler may return).
     """
-    for layer in layers(app):
-        for holder in layer:
-            found = getattr(holder, 'RequestClass', None)
-            if found is not None:
-                return found if issubclass(found, Request) else Request
-    return Request
+    req.environ.setdefault(CHECKS, []).append(check)
 
 
-def internal_error():
+def run_checks(req: Request) -> Any:
+    """Run the checks owed to ``req``; the first refusal, or None."""
+    checks = req.environ.get(CHECKS)
+    while checks:
+        answer = checks.pop(0)(req)
+        if answer is not None:
+            checks.clear()
+            return answer
+    return None
+
+
+def internal_error() -> Response:
     """A fresh generic 500 response that tells the client nothing."""
     return Response(_ERROR_PAGE, status=500, content_type='text/html')
 
 
-def normalize(req, result):
-    """Turn what a handler returned into a WSGI application.
-
-    ``None`` means ``req.response``; ``str`` and ``bytes`` become its
-    body; anything else must already be a WSGI application.
-    """
-    if result is None:
-        return req.response
-    if isinstance(result, str):
-        resp = req.response
-        resp.text = result
-        return resp
-    if isinstance(result, bytes):
-        resp = req.response
-        resp.body = result
-        return resp
-    if callable(result):
-        return result
-    raise TypeError(f'a handler must return a Response, a WSGI application, '
-                    f'str, bytes or None, not {type(result).__name__} '
-                    f'({result!r:.60})')
-
-
 class StaticPage:
-    """A fixed answer (status, headers, body), built once and served cheaply."""
+    """A fixed answer (status, headers, body), built once and served cheaply.
 
-    __slots__ = ('status', 'headers', 'body')
+    ``exception`` makes the same answer as a :mod:`webob.exc` exception,
+    for middleware that asks for it with ``req.get_response(app)``.
+    """
 
-    def __init__(self, status, body, headers=()):
+    __slots__ = ('status', 'headers', 'body', 'exception')
+
+    def __init__(self, status: str, body: bytes, headers: Iterable[tuple[str, str]] = (),
+                 exception: Callable[[], Any] | None = None) -> None:
         self.status = status
         self.body = body
         self.headers = [('Content-Type', 'text/html; charset=UTF-8'),
                         ('Content-Length', str(len(body))), *headers]
+        self.exception = exception
         _check_headers(self.headers)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         start_response(self.status, list(self.headers))
         return [] if environ['REQUEST_METHOD'] == 'HEAD' else [self.body]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'<StaticPage {self.status!r}>'
 
 
-def _plain_body(body, environ, start_response):
-    """Answer a str or bytes the handler returned, without building a Response.
+def as_app(req: Request, result: Any) -> WSGIApplication:
+    """Turn what a handler returned into a WSGI application.
+
+    ``None`` means ``req.response``; ``str`` and ``bytes`` are written to
+    its body; anything else must be a WSGI application, and gets the
+    cookies set on ``req.response`` meanwhile (as WebOb does).
+    """
+    if result is None:
+        return req.response
+    if isinstance(result, (str, bytes)):
+        resp = req.response
+        # As WebOb: str is encoded as the request's charset, then appended.
+        resp.write(result.encode(req.charset or 'utf-8') if type(result) is str else result)
+        return resp
+    if not callable(result):
+        raise TypeError(f'a handler must return a Response, a WSGI application, '
+                        f'str, bytes or None, not {type(result).__name__} '
+                        f'({result!r:.60})')
+    prepared = _prepared(req)
+    if prepared is not None and result is not prepared and 'Set-Cookie' in prepared.headers:
+        return prepared.merge_cookies(result)
+    return result
+
+
+def _prepared(req: Request) -> Any:
+    """``req.response`` if the handler made it, else None."""
+    if isinstance(req, Request):
+        return req.__dict__.get('_response')
+    return req.response  # a plain WebOb request: set before the handler ran
+
+
+def as_response(req: Request, result: Any) -> Response:
+    """What a handler returned, as a :class:`webob.Response`."""
+    app = as_app(req, result)
+    if isinstance(app, Response):
+        return app
+    if isinstance(app, StaticPage) and app.exception is not None:
+        return app.exception()
+    return webob.Request.send(req, app)  # WebOb's own: no second shortcut, no checks
+
+
+def response_from(layer: Layer, req: Request) -> Response:
+    """``req.get_response(layer)`` for a webkit layer: the same request, no guard."""
+    req = _request_for(layer, req.environ)
+    saved = req.__dict__.pop('_response', _NOTHING)
+    try:
+        try:
+            result = layer.respond(req)
+        except exc.HTTPException as error:
+            result = error
+        return as_response(req, result)
+    finally:
+        if saved is _NOTHING:
+            req.__dict__.pop('_response', None)
+        else:
+            req.__dict__['_response'] = saved
+
+
+def enter(layer: Layer, environ: WSGIEnvironment,
+          start_response: StartResponse) -> Iterable[bytes]:
+    """Answer a WSGI call of ``layer``, safely (see the module docstring)."""
+    length = environ.get('CONTENT_LENGTH')
+    if length and not (length.isascii() and length.isdigit()):
+        return exc.HTTPBadRequest('invalid Content-Length')(environ, start_response)
+    req = None
+    saved = _NOTHING
+    checked = None
+    try:
+        req = _request_for(layer, environ)
+        saved = req.__dict__.pop('_response', _NOTHING)
+        try:
+            result = layer.respond(req)
+        except exc.HTTPException as error:
+            result = error
+        if (type(result) is str and '_response' not in req.__dict__
+                and req.ResponseClass is Response and isinstance(req, Request)):
+            return _plain_body(result, environ, start_response)
+        app = as_app(req, result)
+        if type(app) is StaticPage:  # headers checked when it was built
+            return app(environ, start_response)
+        if isinstance(app, Response):
+            _public_location(req, app)
+            _check_headers(app.headerlist, app.status)
+            return _respond(app, environ, start_response)
+        checked = _CheckedStartResponse(start_response)
+        body = app(environ, checked)
+        return body if checked.started else _prefetch(body)
+    except exc.HTTPException as error:  # raised while building or answering
+        return _respond(error, environ, start_response)
+    except DisconnectionError:  # the body ended before its Content-Length
+        return _respond(exc.HTTPBadRequest('the body is incomplete'), environ, start_response)
+    except Exception:
+        _log_error(environ)
+        if checked is not None and checked.started:
+            # The application started a response; replacing it needs exc_info.
+            return internal_error()(environ, functools.partial(_restart, start_response,
+                                                               exc_info=sys.exc_info()))
+        return internal_error()(environ, start_response)
+    finally:
+        if saved is not _NOTHING:
+            req.__dict__['_response'] = saved
+
+
+def _log_error(environ: WSGIEnvironment) -> None:
+    import logging  # only when something went wrong: most processes never need it
+    from .log import printable
+    path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
+    logging.getLogger('webkit').exception('error handling %s %s', printable(
+        environ.get('REQUEST_METHOD', '')), printable(path))
+
+
+def _restart(start_response: StartResponse, status: str, headers: list[tuple[str, str]],
+             exc_info: Any) -> Any:
+    return start_response(status, headers, exc_info)
+
+
+def _plain_body(text: str, environ: WSGIEnvironment,
+                start_response: StartResponse) -> list[bytes]:
+    """Answer a str the handler returned, without building a Response.
 
     What goes on the wire is what ``req.response`` would have sent; this
     path is taken only when the handler never touched ``req.response``.
     """
-    if isinstance(body, str):
-        body = body.encode('utf-8')
+    body = text.encode('utf-8')
     start_response('200 OK', [('Content-Type', 'text/html; charset=UTF-8'),
                               ('Content-Length', str(len(body)))])
     return [] if environ['REQUEST_METHOD'] == 'HEAD' else [body]
 
 
-def _check_headers(headers, status=''):
+def _check_headers(headers: Iterable[tuple[str, str]], status: str = '') -> None:
     if _UNSAFE_HEADER.search(status):  # the status line is written out like a header
         raise UnsafeHeaderError('status', status)
     for name, value in headers:
@@ -126,11 +279,11 @@ class _CheckedStartResponse:
 
     __slots__ = ('start_response', 'started')
 
-    def __init__(self, start_response):
+    def __init__(self, start_response: StartResponse) -> None:
         self.start_response = start_response
         self.started = False
 
-    def __call__(self, status, headers, exc_info=None):
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         _check_headers(headers, status)
         write = self.start_response(status, headers, exc_info)
         self.started = True
@@ -142,26 +295,26 @@ class _Prefetched:
 
     __slots__ = ('first', 'rest', 'body')
 
-    def __init__(self, first, rest, body):
+    def __init__(self, first: list[bytes], rest: Iterator[bytes], body: Iterable[bytes]) -> None:
         self.first = first
         self.rest = rest
         self.body = body
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         yield from self.first
         yield from self.rest
 
-    def close(self):
+    def close(self) -> None:
         if hasattr(self.body, 'close'):
             self.body.close()
 
 
-def _prefetch(body):
+def _prefetch(body: Iterable[bytes]) -> '_Prefetched':
     """Pull the first chunk of an application that has not called start_response.
 
     A generator calls start_response when it is first iterated, which
-    would be outside :func:`handle`: its headers would be checked and
-    its errors caught by nobody.
+    would be outside :func:`enter`: its headers would be checked and its
+    errors caught by nobody.
     """
     rest = iter(body)
     try:
@@ -173,117 +326,84 @@ def _prefetch(body):
     return _Prefetched(first, rest, body)
 
 
-class _LimitedInput:
-    """``wsgi.input`` of a body without Content-Length, cut off past ``limit``."""
-
-    def __init__(self, stream, limit):
-        self.stream = stream
-        self.remaining = limit
-
-    def _count(self, data):
-        self.remaining -= len(data)
-        if self.remaining < 0:
-            raise exc.HTTPRequestEntityTooLarge('the body is too large')
-        return data
-
-    def read(self, size=-1):
-        if size is None or size < 0 or size > self.remaining + 1:
-            size = self.remaining + 1  # one byte more than allowed tells us
-        return self._count(self.stream.read(size))
-
-    def readline(self, size=-1):
-        if size is None or size < 0 or size > self.remaining + 1:
-            size = self.remaining + 1
-        return self._count(self.stream.readline(size))
-
-    def __iter__(self):
-        return iter(self.readline, b'')
-
-
-def _body_too_large(environ, limit):
-    length = environ.get('CONTENT_LENGTH')
-    if not length:
-        if environ.get('wsgi.input_terminated'):
-            # A chunked body: its size is known only by reading it.
-            environ['wsgi.input'] = _LimitedInput(environ['wsgi.input'], limit)
-        return None
-    # RFC 9110: 1*DIGIT. int() would also take '-1', '+3', ' 3' and '３'.
-    if not (length.isascii() and length.isdigit()):
-        return exc.HTTPBadRequest('invalid Content-Length')
-    if int(length) > limit:
-        return exc.HTTPRequestEntityTooLarge(f'the body may be at most {limit} bytes')
-    return None
-
-
-def _public_location(req, resp):
+def _public_location(req: Request, resp: Response) -> None:
     # WebOb makes a relative Location absolute from the Host header; an
-    # application given its public address (Dispatcher(base_url=...)) is
-    # redirected there instead, as req.link(..., qualified=True) would be.
-    link = req.__dict__.get('link')
-    if link is None or link.dispatcher.base_url is None:
+    # application given its public address is redirected there instead.
+    public = req.environ.get(PUBLIC_URL)
+    if public is None:
         return
     location = resp.headers.get('Location')
     if location and location.startswith('/') and not location.startswith('//'):
-        resp.headers['Location'] = link.dispatcher.base_url + location
+        resp.headers['Location'] = public + location
 
 
-def _respond(resp, environ, start_response):
-    if environ['REQUEST_METHOD'] == 'HEAD' and isinstance(resp, exc.WSGIHTTPException):
+def _precondition_failed(resp: Response, environ: WSGIEnvironment) -> bool:
+    """Whether If-Match or If-Unmodified-Since fails for ``resp`` (RFC 9110 13.2.2)."""
+    if_match = environ.get('HTTP_IF_MATCH')
+    if if_match is not None:
+        if if_match.strip() == '*':
+            return False
+        etag = resp.headers.get('ETag', '')
+        # Strong comparison: a weak tag never matches.
+        tags = [tag.strip() for tag in if_match.split(',')]
+        return etag.startswith('W/') or not etag or etag not in tags
+    since = environ.get('HTTP_IF_UNMODIFIED_SINCE')
+    if since is not None and resp.last_modified is not None:
+        from webob.datetime_utils import parse_date
+        limit = parse_date(since)
+        return limit is not None and resp.last_modified > limit
+    return False
+
+
+def _respond(resp: Response, environ: WSGIEnvironment,
+             start_response: StartResponse) -> Iterable[bytes]:
+    method = environ['REQUEST_METHOD']
+    if method == 'HEAD' and isinstance(resp, exc.WSGIHTTPException):
         # WebOb renders no page for HEAD, so Content-Type and Content-Length
         # would differ from the GET's: render it as for GET, send no body.
         body = resp({**environ, 'REQUEST_METHOD': 'GET'}, start_response)
         if hasattr(body, 'close'):
             body.close()
         return []
-    if resp.conditional_response and environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' \
-            and 'ETag' in resp.headers:
-        # "*" matches any current representation (RFC 9110, 13.1.2), but
-        # WebOb's match of it is falsy and never answers 304: name the ETag.
-        environ = {**environ, 'HTTP_IF_NONE_MATCH': resp.headers['ETag']}
+    if resp.conditional_response and method in ('GET', 'HEAD'):
+        if resp.status_int == 200 and _precondition_failed(resp, environ):
+            return exc.HTTPPreconditionFailed()(environ, start_response)
+        if environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' and 'ETag' in resp.headers:
+            # "*" matches any current representation (RFC 9110, 13.1.2), but
+            # WebOb's match of it is falsy and never answers 304: name the ETag.
+            environ = {**environ, 'HTTP_IF_NONE_MATCH': resp.headers['ETag']}
+        if method == 'HEAD' and 'HTTP_RANGE' in environ:
+            # Range is defined for GET only (RFC 9110 14.2): HEAD answers in full.
+            environ = {key: value for key, value in environ.items() if key != 'HTTP_RANGE'}
     return resp(environ, start_response)
 
 
-def handle(environ, start_response, RequestClass, handler):
-    """Build a request, run ``handler(req)`` and answer, safely."""
-    # A plain WebOb request class has no limit of its own: webkit's applies.
-    limit = getattr(RequestClass, 'max_body_size', Request.max_body_size)
-    refusal = _body_too_large(environ, limit)
-    if refusal is not None:
-        return refusal(environ, start_response)
-    req = RequestClass(environ)
-    ours = issubclass(RequestClass, Request)
-    checked = None
-    if not ours:
-        req.response = req.ResponseClass()  # a plain WebOb request class
+class Probe:
+    """What a request reaching an application finds: its route table and body limit."""
+
+    def __init__(self) -> None:
+        self.routes: Any = None
+        self.max_body_size: int | None = None
+
+    def __repr__(self) -> str:
+        return f'<Probe routes={self.routes!r} max_body_size={self.max_body_size!r}>'
+
+
+def probe(app: WSGIApplication) -> Probe:
+    """Send ``app`` an ``OPTIONS *`` carrying a :class:`Probe`, and return the probe.
+
+    The dispatcher the request reaches fills it in and answers at once,
+    running no handler; middleware of any kind in between is passed as a
+    request is. Nothing walks the middleware's attributes.
+    """
+    found = Probe()
+    environ = Request.blank('/', method='OPTIONS').environ
+    environ['PATH_INFO'] = '*'
+    environ[PROBE] = found
     try:
-        result = handler(req)
-        if ours and isinstance(result, (str, bytes)) and '_response' not in req.__dict__:
-            return _plain_body(result, environ, start_response)
-        app = normalize(req, result)
-        if isinstance(app, StaticPage):  # headers checked when it was built
-            return app(environ, start_response)
-        if isinstance(app, Response):
-            _public_location(req, app)
-            _check_headers(app.headerlist, app.status)
-            return _respond(app, environ, start_response)
-        checked = _CheckedStartResponse(start_response)
-        body = app(environ, checked)
-        return body if checked.started else _prefetch(body)
-    except exc.HTTPException as http_error:
-        _public_location(req, http_error)
-        return _respond(http_error, environ, start_response)
-    except DisconnectionError:  # the body ended before its Content-Length
-        return _respond(exc.HTTPBadRequest('the body is incomplete'), environ, start_response)
-    except Exception:
-        import logging  # only when something went wrong: most processes never need it
-        logging.getLogger('webkit').exception('error handling %s %s', environ.get('REQUEST_METHOD'),
-                      environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', ''))
-        if checked is not None and checked.started:
-            # The application started a response; replacing it needs exc_info.
-            return internal_error()(environ, functools.partial(_restart, start_response,
-                                                               exc_info=sys.exc_info()))
-        return internal_error()(environ, start_response)
-
-
-def _restart(start_response, status, headers, exc_info):
-    return start_response(status, headers, exc_info)
+        body = app(environ, lambda status, headers, exc_info=None: None)  # type: ignore[arg-type]
+        if hasattr(body, 'close'):
+            body.close()
+    except Exception:  # an application that fails the question has nothing to tell
+        pass
+    return found

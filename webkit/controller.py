@@ -25,12 +25,107 @@ actions: never names starting with ``_``, never attributes, never what
 :class:`Controller` or ``object`` define. URL variables are passed as
 keyword arguments; a variable the action does not take is a 404.
 """
+from collections.abc import Callable, Iterable
 from types import FunctionType
+from typing import Any
 
-from ._util import AcceptedKeywords
 from .exc import ConfigurationError, HTTPRouteNotFound
+from .request import Request
 
-__all__ = ['Controller']
+__all__ = ['Controller', 'AcceptedKeywords']
+
+_VAR_POSITIONAL, _VAR_KEYWORD = 0x04, 0x08  # code object flags
+
+
+def keyword_parameters(func: Callable[..., Any],
+                       skip: int = 0) -> tuple[set[str], set[str], bool]:
+    """What ``func`` accepts by keyword once ``skip`` positional arguments are given.
+
+    Returns ``(accepted names, required names, takes **kwargs)``. Plain
+    functions are read from their code object, which spares every
+    application the import of :mod:`inspect` (about a megabyte);
+    other callables go through :func:`inspect.signature`.
+
+    >>> def view(req, item, page=1, *, format='html', **extra): pass
+    >>> names, required, takes_any = keyword_parameters(view, skip=1)
+    >>> sorted(names), sorted(required), takes_any
+    (['format', 'item', 'page'], ['item'], True)
+    """
+    target = func
+    while hasattr(target, '__wrapped__'):   # wsgify and other wrappers
+        target = target.__wrapped__
+    if hasattr(target, '__func__'):           # a bound method: self is given
+        target, skip = target.__func__, skip + 1
+    code = getattr(target, '__code__', None)
+    if code is None:
+        return _parameters_by_inspect(func, skip)
+    positional = code.co_varnames[code.co_posonlyargcount:code.co_argcount]
+    keyword_only = code.co_varnames[code.co_argcount:code.co_argcount
+                                    + code.co_kwonlyargcount]
+    skip_named = max(0, skip - code.co_posonlyargcount)
+    defaults = target.__defaults__ or ()
+    first_default = code.co_argcount - len(defaults)
+    names = set(positional[skip_named:]) | set(keyword_only)
+    required = {name for index, name in enumerate(positional, code.co_posonlyargcount)
+                if index >= skip and index < first_default}
+    required |= {name for name in keyword_only if name not in (target.__kwdefaults__ or {})}
+    return names, required, bool(code.co_flags & _VAR_KEYWORD)
+
+
+class AcceptedKeywords:
+    """Whether a handler takes a set of URL variables, worked out once.
+
+    One answer for route targets (checked at set-up) and controller
+    actions (checked on every request). ``skip`` counts the positional
+    arguments the caller passes first (``self``, ``req``, bound args).
+
+    >>> def view(req, item, page=1, **extra): pass
+    >>> accepted = AcceptedKeywords(view, skip=1)
+    >>> accepted
+    <AcceptedKeywords ['item', 'page'], **kwargs>
+    >>> accepted.fits(frozenset({'item', 'format'})), accepted.fits(frozenset({'req'}))
+    (True, False)
+    >>> accepted.misfit(frozenset({'req'}))
+    (frozenset({'req'}), frozenset({'item'}))
+    """
+
+    __slots__ = ('accepts', 'required', 'takes_any', 'taken')
+
+    def __init__(self, func: Callable[..., Any], skip: int = 0) -> None:
+        accepts, required, self.takes_any = keyword_parameters(func, skip)
+        self.accepts = frozenset(accepts)
+        self.required = frozenset(required)
+        # Even with **kwargs, a variable named like a skipped argument
+        # (``self``, ``req``) would collide with it.
+        self.taken = frozenset(keyword_parameters(func)[0]) - self.accepts
+
+    def fits(self, names: frozenset[str]) -> bool:
+        """Whether a call with the frozenset ``names`` as keywords works."""
+        if self.takes_any:
+            return self.required <= names and self.taken.isdisjoint(names)
+        return self.required <= names <= self.accepts
+
+    def misfit(self, names: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """``(unknown, missing)``: the names it would refuse, the required ones not given."""
+        unknown = names & self.taken if self.takes_any else names - self.accepts
+        return unknown, self.required - names
+
+    def __repr__(self) -> str:
+        extra = ', **kwargs' if self.takes_any else ''
+        return f'<AcceptedKeywords {sorted(self.accepts)}{extra}>'
+
+
+def _parameters_by_inspect(func: Callable[..., Any],
+                           skip: int) -> tuple[set[str], set[str], bool]:
+    import inspect
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):   # no signature to read: accept anything
+        return set(), set(), True
+    params = params[skip:]
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    required = {p.name for p in params if p.name in named and p.default is p.empty}
+    return named, required, any(p.kind is p.VAR_KEYWORD for p in params)
 
 
 class _Action(AcceptedKeywords):
@@ -38,7 +133,7 @@ class _Action(AcceptedKeywords):
 
     __slots__ = ('func',)
 
-    def __init__(self, func):
+    def __init__(self, func: Callable[..., Any]) -> None:
         super().__init__(func, skip=1)  # self
         self.func = func
 
@@ -59,9 +154,9 @@ class Controller:
 
     #: URL variables that choose the action rather than being passed to it.
     special_vars = frozenset({'action', 'controller'})
-    _actions = {}
+    _actions: dict[str, _Action] = {}
 
-    def __init_subclass__(cls, **kw):
+    def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         actions = {}
         for klass in reversed(cls.__mro__):
@@ -76,16 +171,16 @@ class Controller:
                     actions.pop(name, None)  # an attribute hides an inherited action
         cls._actions = actions
 
-    def __init__(self, req, app=None):
+    def __init__(self, req: Request, app: object = None) -> None:
         self.req = req
         self.link = req.link
         self.app = app
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'<{type(self).__qualname__} for {self.req.method} {self.req.path_qs!r}>'
 
     @classmethod
-    def check_action(cls, route_name, action, names):
+    def check_action(cls, route_name: str, action: str, names: Iterable[str]) -> None:
         """Refuse, at set-up, a route whose fixed action cannot be called."""
         found = cls._actions.get(action)
         if found is None:
@@ -98,7 +193,7 @@ class Controller:
                                      f'{action} does not fit the route variables '
                                      f'{sorted(passed)}')
 
-    def __call__(self):
+    def __call__(self) -> Any:
         urlvars = self.req.urlvars
         action = self._actions.get(urlvars.get('action', 'index'))
         kwargs = {k: v for k, v in urlvars.items() if k not in self.special_vars}
@@ -109,9 +204,9 @@ class Controller:
             return early
         return self.__after__(action.func(self, **kwargs))
 
-    def __before__(self):
+    def __before__(self) -> Any:
         """Run before every action; return a response to answer instead."""
 
-    def __after__(self, result):
+    def __after__(self, result: Any) -> Any:
         """Run after every action with its result; return the answer."""
         return result

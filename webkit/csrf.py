@@ -26,48 +26,84 @@ is another site, is answered 403 and never reaches the application::
 """
 import hmac
 import os
+import re
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
+from wsgiref.types import WSGIApplication
 
 from webob import exc
 
 from . import _wsgi
 from ._cookies import SignedCookie, check_secret
-from ._util import origin
-from .dispatch import Dispatcher, route_table
-from .exc import ConfigurationError
-from .request import FORM_TYPES
-from .sessions import Sessions
+from .exc import ConfigurationError, MissingLayerError
+from .request import FORM_TYPES, Request
 
-__all__ = ['CSRFProtection', 'csrf_token', 'check_secret', 'load_secret']
+__all__ = ['CSRFProtection', 'CSRFRefused', 'csrf_token', 'check_secret', 'load_secret']
 
 # Every other method is checked: POST, PUT, PATCH, DELETE and any
 # extension method an application might route (PURGE, PROPPATCH, ...).
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE'})
+# The environ key of this request's _Token (only this module reads it).
+_TOKEN = 'webkit.csrf'
 
 
-def load_secret(path):
-    """The secret kept in the file ``path``, made on first use (mode 0600).
+#: The environment variables :func:`load_secret` reads: the secrets
+#: themselves, or the path of a file holding them.
+SECRET_VARIABLES = ('WEBKIT_SECRET', 'WEBKIT_SECRET_FILE')
 
-    Every process serving from the same folder reads the same secret, so
-    what one gunicorn worker signed, the others accept. A file others may
-    read or write is refused, as ssh refuses such a key.
+
+def load_secret(path: str | os.PathLike[str],
+                environ: Mapping[str, str] | None = None) -> str | tuple[str, ...]:
+    """The secret from the environment, else the one kept in the file ``path``.
+
+    - ``WEBKIT_SECRET``: the secret, or several separated by whitespace
+      or commas, newest first (a rotation: the first signs, any verifies);
+    - ``WEBKIT_SECRET_FILE``: the path of a file holding them so;
+    - otherwise the file ``path``, made on first use (mode 0600). Every
+      process serving from the same folder reads the same secret, so what
+      one gunicorn worker signed, the others accept.
+
+    Several machines share a secret through the first two. One secret is
+    returned as a ``str``, several as a tuple. A file others may read or
+    write is refused, as ssh refuses such a key.
     """
+    environ = os.environ if environ is None else environ
+    if environ.get('WEBKIT_SECRET', '').strip():
+        return _secrets_in(environ['WEBKIT_SECRET'], 'WEBKIT_SECRET')
+    if environ.get('WEBKIT_SECRET_FILE'):
+        path = Path(environ['WEBKIT_SECRET_FILE'])
+        if not path.is_file():
+            raise ConfigurationError('WEBKIT_SECRET_FILE', f'no such file: {str(path)!r}')
+        return _secrets_in(_read_private(path), str(path))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         _create_secret(path)
-    mode = path.stat().st_mode & 0o777
-    if os.name == 'posix' and mode & 0o077:
-        raise ConfigurationError(str(path), f'the secret file has mode {mode:o}: '
-                                 'anyone who reads it can forge cookies; chmod 600 it')
-    secret = path.read_text().strip()
+    secret = _read_private(path).strip()
     if not secret:
         raise ConfigurationError(str(path), 'the secret file is empty')
     return secret
 
 
-def _create_secret(path):
+def _read_private(path: Path) -> str:
+    mode = path.stat().st_mode & 0o777
+    if os.name == 'posix' and mode & 0o077:
+        raise ConfigurationError(str(path), f'the secret file has mode {mode:o}: '
+                                 'anyone who reads it can forge cookies; chmod 600 it')
+    return path.read_text()
+
+
+def _secrets_in(text: str, source: str) -> str | tuple[str, ...]:
+    found = tuple(word for word in re.split(r'[\s,]+', text) if word)
+    if not found:
+        raise ConfigurationError(source, 'no secret in it')
+    check_secret(found, source)
+    return found[0] if len(found) == 1 else found
+
+
+def _create_secret(path: Path) -> None:
     # Written whole under a name of its own, then linked into place: the
     # secret file never exists half-written (a crash would leave it empty
     # for good), and when processes start at once the first link wins.
@@ -91,91 +127,132 @@ def _create_secret(path):
         os.close(directory)
 
 
-def csrf_token(req):
-    """The CSRF token of this request's client (for JavaScript or custom forms)."""
-    req.environ['webkit.csrf_used'] = True
-    return req.environ['webkit.csrf_token']
+class CSRFRefused(exc.HTTPForbidden):
+    """403: an unsafe request without this client's token; ``reason`` says what was wrong."""
+
+    def __init__(self, reason: str, **kw: Any) -> None:
+        super().__init__(reason, **kw)
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f'CSRFRefused({self.reason!r})'
 
 
-class CSRFProtection:
+class _Token:
+    """One request's CSRF token: the one its cookie holds, or a new one when used.
+
+    ``used`` is set when a page takes the token (:func:`csrf_token`), so that
+    :class:`CSRFProtection` sends the cookie and keeps shared caches away
+    from that page, as Django's middleware does with ``CSRF_COOKIE_USED``.
+    """
+
+    __slots__ = ('stored', 'field', 'used', '_value')
+
+    def __init__(self, stored: object, field: str) -> None:
+        self.stored = stored if isinstance(stored, str) and stored else None
+        self.field = field
+        self.used = False
+        self._value = self.stored
+
+    @property
+    def value(self) -> str:
+        if self._value is None:
+            self._value = secrets.token_urlsafe(32)
+        return self._value
+
+
+def csrf_token(req: Request) -> str:
+    """The CSRF token of this request's client (for JavaScript or custom forms).
+
+    The page that shows it gets the token's cookie and is kept out of
+    shared caches. The request must have passed :class:`CSRFProtection`.
+    """
+    token = req.environ.get(_TOKEN)
+    if token is None:
+        raise MissingLayerError('csrf_token', 'CSRFProtection')
+    token.used = True
+    return token.value
+
+
+def form_field(req: Request) -> tuple[str, str] | None:
+    """``(field name, token)`` for a form in answer to ``req``, or None without CSRF."""
+    token = req.environ.get(_TOKEN)
+    if token is None:
+        return None
+    token.used = True
+    return token.field, token.value
+
+
+class CSRFProtection(_wsgi.Layer):
     """Middleware refusing cross-site unsafe requests to ``app``.
 
-    - ``secret`` signs the token cookie (32 characters or more);
+    - ``secret`` signs the token cookie (32 characters or more), or a
+      list of secrets, newest first: the first signs, any of them verifies;
     - ``field`` and ``header`` are where clients send the token back;
     - ``exempt(req)`` returning true lets a request through unchecked,
       for JSON APIs that authenticate otherwise (an explicit opt-out);
-    - an ``Origin`` is this site when it is the request's host or the
-      ``base_url`` of the application's :class:`~webkit.Dispatcher`
-      (its public address behind a proxy).
+    - ``on_refusal(req, refusal)``, when given, answers a refused request
+      instead of the bare 403 (``refusal`` is a :class:`~webkit.csrf.CSRFRefused`): an
+      edit form shown again with what the user typed, say;
+    - an ``Origin`` is this site when it is the request's host or its
+      public URL (:attr:`webkit.Request.public_host_url`).
+
+    The check runs once the application has routed the request and
+    before the handler (see ``webkit._wsgi.run_checks``), so a
+    request no route takes gets its 404 or 405, not a 403.
     """
 
-    def __init__(self, app, secret, *, field='csrf_token', header='X-CSRF-Token',
-                 cookie_name='webkit_csrf', exempt=None):
+    def __init__(self, app: WSGIApplication, secret: str | bytes | Sequence[str | bytes], *,
+                 field: str = 'csrf_token', header: str = 'X-CSRF-Token',
+                 cookie_name: str = 'webkit_csrf',
+                 exempt: Callable[[Request], object] | None = None,
+                 on_refusal: Callable[[Request, CSRFRefused], Any] | None = None) -> None:
         secret = check_secret(secret, 'CSRFProtection')
         self.app = app
-        # The application's own limits: a larger upload it takes gets through.
-        self.RequestClass = _wsgi.inner_request_class(app)
         self.field = field
         self.header = header
         self.exempt = exempt
-        # Only the application's own table: middleware in between may rewrite
-        # the path or the method, and a request its table does not take
-        # could then reach a handler unchecked. Sessions rewrites neither.
-        inner = app
-        while isinstance(inner, Sessions):
-            inner = inner.app
-        own = isinstance(inner, Dispatcher) or hasattr(inner, 'routes')
-        self._routes = route_table(inner) if own else None
-        # Behind a proxy, pages come from the configured public address.
-        table = route_table(app)
-        self._origins = frozenset({origin(table.base_url)} if table and table.base_url else ())
+        self.on_refusal = on_refusal
         self._cookie = SignedCookie(secret, 'webkit.csrf', cookie_name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'CSRFProtection({self.app!r}, field={self.field!r})'
 
-    def __call__(self, environ, start_response):
-        return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
-
-    def _handle(self, req):
+    def respond(self, req: Request) -> Any:
         profile = self._cookie.bind(req)
-        stored = profile.get_value()
-        token = stored if isinstance(stored, str) else secrets.token_urlsafe(32)
-        req.environ['webkit.csrf_token'] = token
-        req.environ['webkit.csrf_field'] = self.field
-        if (req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req))
-                and self._reaches_a_handler(req)):
-            refusal = self._refusal(req, stored)
-            if refusal is not None:
-                return exc.HTTPForbidden(refusal)
+        token = req.environ[_TOKEN] = _Token(profile.get_value(), self.field)
+        if req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req)):
+            _wsgi.add_check(req, self._check)
         resp = req.get_response(self.app)
-        if req.environ.get('webkit.csrf_used'):
+        if token.used:
             # Only a page that carries the token needs the cookie, and it is
-            # this client's own: a shared cache must not hand it to others.
-            if stored != token:
-                resp.headerlist.extend(profile.get_headers(token))
+            # this client's own: no shared cache may keep it for others.
+            if token.stored != token.value:
+                resp.headerlist.extend(profile.get_headers(token.value))
             if 'Cookie' not in (resp.vary or ()):
                 resp.vary = (*(resp.vary or ()), 'Cookie')
+            resp.cache_control = 'private, no-store'
         return resp
 
-    def _reaches_a_handler(self, req):
-        # A request no route takes does nothing: the application answers it
-        # (404, or 405 with Allow) rather than a misleading 403.
-        if self._routes is None:
-            return True
-        return self._routes.takes(req)
+    def _check(self, req: Request) -> Any:
+        reason = self._refusal(req, req.environ[_TOKEN].stored)
+        if reason is None:
+            return None
+        refusal = CSRFRefused(reason)
+        if self.on_refusal is not None:
+            return self.on_refusal(req, refusal)
+        return refusal
 
-    def _refusal(self, req, stored):
+    def _refusal(self, req: Request, stored: str | None) -> str | None:
         sent_from = req.headers.get('Origin')
-        if sent_from is not None and sent_from != req.host_url \
-                and sent_from not in self._origins:
+        if sent_from is not None and not req.is_same_origin(sent_from):
             return 'cross-site request refused'
         sent = req.headers.get(self.header)
-        if sent is None and req.content_type.lower() in FORM_TYPES:
+        if sent is None and req.media_type in FORM_TYPES:
             sent = req.POST.getall(self.field)
             # Exactly one: with two, which one would we check?
             sent = sent[0] if len(sent) == 1 else None
-        if not (isinstance(stored, str) and isinstance(sent, str) and sent
+        if not (stored is not None and isinstance(sent, str) and sent
                 and hmac.compare_digest(sent.encode(), stored.encode())):
             return 'the form has expired or was not sent from this site; please try again'
         return None

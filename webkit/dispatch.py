@@ -34,22 +34,26 @@ A target is the name of a method of the class, a view function
 ``f(req, **urlvars)``, or a :class:`webkit.Controller` subclass.
 """
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from routes import Mapper
 
 from . import _checks, _wsgi
-from ._util import layers
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
-from .request import Request
-from .route import Link, Route, sort_methods
+from .request import PUBLIC_URL, Request
+from ._router import Router
+from .route import ANY_METHOD, Link, Route, sort_methods
 
 __all__ = ['Dispatcher', 'route_table']
 
-_NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body)
+_NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body,
+                              exception=lambda: HTTPRouteNotFound('', ''))
 
 
-class Dispatcher:
+class Dispatcher(_wsgi.Layer):
     """Routes requests to methods, view functions or controllers.
 
     - ``connect(name, path, target, methods=('GET',), **defaults)`` adds
@@ -72,24 +76,26 @@ class Dispatcher:
 
     RequestClass = Request
 
-    def __init__(self, *, RequestClass=None, base_url=None):
+    def __init__(self, *, RequestClass: type[Request] | None = None,
+                 base_url: str | None = None) -> None:
         self.mapper = Mapper(explicit=True, register=False)
         self.mapper.minimization = False
         if RequestClass is not None:
             self.RequestClass = RequestClass
         self.base_url = base_url.rstrip('/') if base_url else None
-        self.owner = None
-        self.routes = []
-        self._by_name = {}
-        self._index = None
-        self._wild = []
-        self._refusals = {}
-        self._options_answers = {}
+        self.owner: Any = None  # the application class, once it is defined
+        self.routes: list[Route] = []
+        self._by_name: dict[str, Route] = {}
+        self._index: Router | None = None
+        self._refusals: dict[tuple[str, ...], _wsgi.StaticPage] = {}
+        self._options_answers: dict[tuple[str, ...], _wsgi.StaticPage] = {}
+        self._method_targets = False
 
     # -- configuration -------------------------------------------------
 
-    def connect(self, name, path, target=None, *, methods=('GET',),
-                controller=None, view=None, requirements=None, **defaults):
+    def connect(self, name: str, path: str, target: Any = None, *,
+                methods: str | Iterable[str] = ('GET',), controller: Any = None, view: Any = None,
+                requirements: Mapping[str, str] | None = None, **defaults: Any) -> Route:
         """Add a route and return it; see the class docstring."""
         where = f'route {name!r}'
         _checks.check_arguments(where, defaults, requirements)
@@ -98,7 +104,8 @@ class Dispatcher:
             raise ConfigurationError(where, 'a route needs a name')
         if name in self._by_name:
             raise ConfigurationError(where, 'this name is already used')
-        _checks.check_path(where, path)
+        requirements = dict(requirements or {})
+        mapped_path = _checks.check_path(where, path, requirements)
         kind = _checks.kind_of(where, target)
         if controller is not None and kind != 'controller':
             raise ConfigurationError(where, f'controller={controller!r} is not a '
@@ -107,8 +114,8 @@ class Dispatcher:
         matchlist = self.mapper.matchlist
         size = len(matchlist)
         try:
-            route = self._new_route(name, path, target, kind, methods,
-                                    requirements or {}, defaults)
+            route = self._new_route(name, path, mapped_path, target, kind, methods,
+                                    requirements, defaults)
         except BaseException:
             del matchlist[size:]  # a refused route leaves no trace
             raise
@@ -117,9 +124,20 @@ class Dispatcher:
         self._index = None
         return route
 
-    def _new_route(self, name, path, target, kind, methods, requirements, defaults):
+    def mount(self, name: str, prefix: str, app: Any) -> Route:
+        """Send every request under ``prefix`` to the WSGI application ``app``.
+
+        ``SCRIPT_NAME`` and ``PATH_INFO`` are shifted as WebOb's
+        ``path_info_pop`` does; see :func:`webkit.mount.mount`.
+        """
+        from .mount import mount
+        return mount(self, name, prefix, app)
+
+    def _new_route(self, name: str, path: str, mapped_path: str, target: Any, kind: str,
+                   methods: Any, requirements: dict[str, str],
+                   defaults: dict[str, Any]) -> Route:
         try:
-            self.mapper.connect(name, path, requirements=requirements, **defaults)
+            self.mapper.connect(name, mapped_path, requirements=requirements, **defaults)
             mapped = self.mapper.matchlist[-1]
             route = Route(name, path, methods, target, kind, mapped, len(self.routes))
             _checks.check_variables(route, requirements)
@@ -132,33 +150,29 @@ class Dispatcher:
             _checks.check_target(route)  # a method is checked once its class exists
         return route
 
-    def __set_name__(self, owner, attr_name):
+    def __set_name__(self, owner: type, attr_name: str) -> None:
         # Called once the class body has run, so every method exists now.
         self.owner = owner
         for route in self.routes:
             route.owner = owner
             _checks.check_target(route)
 
-    def _prepare(self):
-        """Index the routes by their first path segment (done once)."""
+    def _prepare(self) -> Router:
+        """Build the tree that narrows the routes down for a path (done once)."""
         for route in self.routes:
             _checks.check_target(route)
         self.mapper.create_regs([])
         for route in self.routes:
             route.regex = route.mapped.regmatch
-        wild = [r for r in self.routes if r.segment is None]
-        index = {}
-        for route in self.routes:
-            if route.segment is not None:
-                index.setdefault(route.segment, []).append(route)
-        self._index = {segment: sorted(routes + wild, key=lambda r: r.order)
-                       for segment, routes in index.items()}
-        self._wild = wild
+        self._index = Router(self.routes)
+        self._method_targets = any(route.kind == 'method' for route in self.routes)
+        from .routecheck import warn_routes  # shadowed routes, URLs that do not route back
+        warn_routes(self)
         return self._index
 
     # -- matching --------------------------------------------------------
 
-    def match(self, path, method):
+    def match(self, path: str, method: str) -> tuple[Route, dict[str, Any]]:
         """Return ``(route, urlvars)`` for a decoded ``path`` and ``method``.
 
         Raises :class:`~webkit.exc.HTTPRouteNotFound` when no route has
@@ -172,12 +186,11 @@ class Dispatcher:
             raise HTTPRouteNotFound(path, method)
         raise HTTPMethodNotAllowed(path, method, found)
 
-    def _lookup(self, path, method):
+    def _lookup(self, path: str, method: str) -> tuple[Route | None, Any]:
         """``(route, urlvars)``, or ``(None, allowed methods or None)``."""
-        index = self._index if self._index is not None else self._prepare()
-        candidates = index.get(path[1:].partition('/')[0], self._wild)
+        router = self._index if self._index is not None else self._prepare()
         allowed = None
-        for route in candidates:
+        for route in router.candidates(path):
             urlvars = route.match(path)
             if urlvars is None:
                 continue
@@ -188,20 +201,21 @@ class Dispatcher:
             return None, None
         return None, tuple(sort_methods(allowed | {'OPTIONS'}))
 
-    def not_found(self, req):
+    def not_found(self, req: Request) -> Any:
         """The answer when no route has the path; override to change it."""
         return _NOT_FOUND
 
-    def method_not_allowed(self, req, allowed):
+    def method_not_allowed(self, req: Request, allowed: tuple[str, ...]) -> Any:
         """The answer when routes have the path for ``allowed`` methods only."""
         page = self._refusals.get(allowed)
         if page is None:
             page = self._refusals[allowed] = _wsgi.StaticPage(
                 '405 Method Not Allowed', HTTPMethodNotAllowed('', '', allowed).body,
-                [('Allow', ', '.join(allowed))])
+                [('Allow', ', '.join(allowed))],
+                exception=lambda: HTTPMethodNotAllowed('', '', allowed))
         return page
 
-    def _options_answer(self, allowed):
+    def _options_answer(self, allowed: tuple[str, ...]) -> _wsgi.StaticPage:
         # Built once per set of methods, like the 405 pages: CORS preflights
         # make OPTIONS a common request.
         page = self._options_answers.get(allowed)
@@ -210,47 +224,73 @@ class Dispatcher:
                 '200 OK', b'', [('Allow', ', '.join(allowed))])
         return page
 
-    def __get__(self, instance, owner=None):
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
             return self
         return _BoundDispatcher(self, instance)
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         """Serve as a WSGI application (for view functions and controllers)."""
+        self._ready(None)  # configuration errors surface here, not as a 500
+        return _wsgi.enter(self, environ, start_response)
+
+    def _ready(self, app: object) -> None:
         if self._index is None:
-            self._prepare()  # configuration errors surface here, not as a 500
-        return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
+            self._prepare()
+        if app is None and self._method_targets:
+            raise ConfigurationError(
+                repr(self), 'its routes name methods, so it answers through an '
+                f'instance: serve {self.owner.__name__}(...), not '
+                f'{self.owner.__name__}.routes')
 
-    def takes(self, req):
-        """Whether a route takes ``req`` (its method at its path) to a handler."""
-        return self._lookup(req.path_info or '/', req.method)[0] is not None
-
-    def _handle(self, req, app=None):
+    def respond(self, req: Request, app: object = None) -> Any:
+        """Route ``req`` and answer it."""
+        if self._index is None or app is None:
+            self._ready(app)
         # PATH_INFO is '' for a request of the mount point itself (/prefix).
         route, found = self._lookup(req.path_info or '/', req.method)
         if route is None:
-            if found is None:
-                if req.method == 'OPTIONS' and req.path_info == '*':
-                    # "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7).
-                    return self._options_answer(tuple(sort_methods(
-                        {'OPTIONS'}.union(*(r.methods for r in self.routes)))))
-                return self.not_found(req)
-            if req.method != 'OPTIONS':
-                return self.method_not_allowed(req, found)
-            return self._options_answer(found)
+            return self._unrouted(req, found)
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
-        req.environ['wsgiorg.routing_args'] = ((), found)
+        env = req.environ
+        env['wsgiorg.routing_args'] = ((), found)
         req.__dict__['link'] = Link(self, req)
+        if self.base_url is not None:
+            env.setdefault(PUBLIC_URL, self.base_url)
+        if isinstance(req, Request):
+            req.check_body_size()  # this route's limit, before the handler runs
+        if _wsgi.CHECKS in env:  # owed by an outer layer (CSRF), now that the route is known
+            refusal = _wsgi.run_checks(req)
+            if refusal is not None:
+                return refusal
         if route.kind == 'method':
             return _call_method(app, route.target, req, found)
         if route.kind == 'view':
             return route.target(req, **found)
         return route.target(req, app if app is not None else self)()
 
+    def _unrouted(self, req: Request, allowed: tuple[str, ...] | None) -> Any:
+        """The answer to a request no route takes: 404, 405 or OPTIONS."""
+        if allowed is not None:
+            if req.method != 'OPTIONS':
+                return self.method_not_allowed(req, allowed)
+            return self._options_answer(allowed)
+        if req.method == 'OPTIONS' and req.path_info == '*':
+            probe = req.environ.get(_wsgi.PROBE)
+            if probe is not None:  # asked what the application is made of
+                probe.routes = self
+                probe.max_body_size = self.RequestClass.max_body_size
+            # "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7).
+            return self._options_answer(tuple(sort_methods(
+                {'OPTIONS'}.union(*(r.methods for r in self.routes
+                                    if r.methods is not ANY_METHOD)))))
+        return self.not_found(req)
+
     # -- URL generation --------------------------------------------------
 
-    def url(self, name, /, **params):
+    def url(self, name: str, /, **params: Any) -> str:
         """The path (without ``SCRIPT_NAME``) of route ``name`` for ``params``.
 
         >>> from webkit import Dispatcher
@@ -273,11 +313,11 @@ class Dispatcher:
 
     # -- description -----------------------------------------------------
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         owner = f' on {self.owner.__qualname__}' if self.owner else ''
         return f'<Dispatcher{owner} with {len(self.routes)} routes>'
 
-    def __str__(self):
+    def __str__(self) -> str:
         rows = [('name', 'methods', 'path', 'target')]
         rows += [(r.name, ','.join(sort_methods(r.methods)), r.path, r.target_name)
                  for r in self.routes]
@@ -286,21 +326,26 @@ class Dispatcher:
                          + '  ' + row[3] for row in rows)
 
 
-def route_table(app):
-    """The :class:`Dispatcher` routing ``app``, looking through middleware, or None.
+def route_table(app: object) -> 'Dispatcher | None':
+    """The :class:`Dispatcher` a request to ``app`` reaches, or None.
 
-    Middleware that keeps the wrapped application as ``.app`` (webkit's
-    own does) is looked through; so is an object with a ``routes`` table.
+    An application class's ``routes`` is read directly; otherwise an
+    ``OPTIONS *`` probe is sent through ``app`` and whatever middleware
+    wraps it (see ``webkit._wsgi.probe``).
     """
-    for layer, routes in layers(app):
-        if isinstance(layer, Dispatcher):
-            return layer
-        if isinstance(routes, (Dispatcher, _BoundDispatcher)):
-            return routes.dispatcher if isinstance(routes, _BoundDispatcher) else routes
-    return None
+    if isinstance(app, Dispatcher):
+        return app
+    routes = getattr(app, 'routes', None)
+    if isinstance(routes, (Dispatcher, _BoundDispatcher)):
+        return routes.dispatcher if isinstance(routes, _BoundDispatcher) else routes
+    if isinstance(app, _BoundDispatcher):
+        return app.dispatcher
+    if not callable(app):
+        return None
+    return _wsgi.probe(app).routes
 
 
-def _call_method(app, name, req, urlvars):
+def _call_method(app: object, name: str, req: Request, urlvars: dict[str, Any]) -> Any:
     # Look the method up on the class: a wsgify-decorated method is then
     # called directly instead of being re-bound on every request.
     attr = getattr(type(app), name)
@@ -310,30 +355,33 @@ def _call_method(app, name, req, urlvars):
     return attr(app, req, **urlvars)
 
 
-class _BoundDispatcher:
+class _BoundDispatcher(_wsgi.Layer):
     """A dispatcher seen through an application instance: a WSGI app."""
 
     __slots__ = ('dispatcher', 'app')
 
-    def __init__(self, dispatcher, app):
+    def __init__(self, dispatcher: Dispatcher, app: object) -> None:
         self.dispatcher = dispatcher
         self.app = app
 
-    def __call__(self, environ, start_response):
-        dispatcher = self.dispatcher
-        if dispatcher._index is None:
-            dispatcher._prepare()
-        return _wsgi.handle(environ, start_response, dispatcher.RequestClass,
-                            self._handle)
+    @property  # read-only: the dispatcher's
+    def RequestClass(self) -> Any:  # type: ignore[override]
+        return self.dispatcher.RequestClass
 
-    def _handle(self, req):
-        return self.dispatcher._handle(req, self.app)
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        if self.dispatcher._index is None:
+            self.dispatcher._prepare()  # configuration errors surface here, not as a 500
+        return _wsgi.enter(self, environ, start_response)
 
-    def __getattr__(self, name):
+    def respond(self, req: Request) -> Any:
+        return self.dispatcher.respond(req, self.app)
+
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.dispatcher, name)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'<Dispatcher bound to a {type(self.app).__qualname__}>'
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.dispatcher)

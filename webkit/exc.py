@@ -15,7 +15,9 @@ assert on attributes, and pickling works::
 HTTP responses stay in :mod:`webob.exc`; the two defined here are
 subclasses that carry what the dispatcher knew and render cheaply.
 """
+from collections.abc import Iterable
 from html import escape
+from typing import Any
 
 from webob import exc
 
@@ -25,6 +27,11 @@ __all__ = [
     'URLGenerationError',
     'HTTPRouteNotFound',
     'HTTPMethodNotAllowed',
+    'UnsafeHeaderError',
+    'MissingLayerError',
+    'LoadError',
+    'TemplateError',
+    'ServerError',
 ]
 
 
@@ -39,12 +46,12 @@ class ConfigurationError(WebkitError, ValueError):
     and ``problem`` says what is wrong with it.
     """
 
-    def __init__(self, what, problem):
+    def __init__(self, what: str, problem: str) -> None:
         super().__init__(what, problem)
         self.what = what
         self.problem = problem
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f'{self.what}: {self.problem}'
 
 
@@ -55,18 +62,18 @@ class URLGenerationError(WebkitError, LookupError):
     arguments given) and ``reason`` (what was missing or wrong).
     """
 
-    def __init__(self, name, params, reason):
+    def __init__(self, name: str, params: dict[str, Any], reason: str) -> None:
         super().__init__(name, params, reason)
         self.name = name
         self.params = params
         self.reason = reason
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (f'cannot build a URL for route {self.name!r} '
                 f'from {self.params!r}: {self.reason}')
 
 
-def _page(code, title, message):
+def _page(code: int, title: str, message: str) -> str:
     # A pre-rendered page: webob.exc only re-renders (about 40 microseconds)
     # when the exception has no body of its own.
     return (f'<!DOCTYPE html>\n<html><head><title>{code} {title}</title></head>'
@@ -82,14 +89,14 @@ class HTTPRouteNotFound(exc.HTTPNotFound):
 
     _body = _page(404, 'Not Found', 'The resource could not be found.').encode()
 
-    def __init__(self, path, method, **kw):
+    def __init__(self, path: str, method: str, **kw: Any) -> None:
         super().__init__(**kw)
         self.path = path
         self.method = method
         self.content_type = 'text/html'
         self.body = self._body
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'HTTPRouteNotFound({self.path!r}, {self.method!r})'
 
 
@@ -97,7 +104,7 @@ class HTTPMethodNotAllowed(exc.HTTPMethodNotAllowed):
     """405: the path exists, but not for ``method``; ``allowed`` are the
     methods that work, sent in the ``Allow`` header."""
 
-    def __init__(self, path, method, allowed, **kw):
+    def __init__(self, path: str, method: str, allowed: Iterable[str], **kw: Any) -> None:
         super().__init__(**kw)
         self.path = path
         self.method = method
@@ -107,6 +114,75 @@ class HTTPMethodNotAllowed(exc.HTTPMethodNotAllowed):
         self.body = _page(405, 'Method Not Allowed',
                           'Allowed: ' + escape(', '.join(self.allowed))).encode()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f'HTTPMethodNotAllowed({self.path!r}, {self.method!r}, '
                 f'{self.allowed!r})')
+
+
+class UnsafeHeaderError(WebkitError, ValueError):
+    """A response header ``name`` (or the status line) holds CR, LF or NUL in ``value``."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__(name, value)
+        self.name = name
+        self.value = value
+
+    def __str__(self) -> str:
+        return f'response header {self.name!r} has a CR, LF or NUL: {self.value!r}'
+
+
+class MissingLayerError(WebkitError, LookupError):
+    """``function`` was called on a request that did not pass through ``layer``."""
+
+    def __init__(self, function: str, layer: str) -> None:
+        super().__init__(function, layer)
+        self.function = function
+        self.layer = layer
+
+    def __str__(self) -> str:
+        return (f'{self.function}(req) needs the application wrapped in '
+                f'webkit.{self.layer}(app, secret); this request did not pass through one')
+
+
+class LoadError(WebkitError, ValueError):
+    """``spec`` (``'package.module:name'``) could not be loaded; ``reason`` says why."""
+
+    def __init__(self, spec: str, reason: str) -> None:
+        super().__init__(spec, reason)
+        self.spec = spec
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f'cannot load {self.spec!r}: {self.reason}'
+
+
+class TemplateError(WebkitError):
+    """A template could not be read, compiled or rendered.
+
+    Attributes: ``name`` (the template), ``line`` and ``column`` (where,
+    when known) and ``message`` (what went wrong).
+    """
+
+    def __init__(self, name: str, line: int | None, column: int | None, message: str) -> None:
+        super().__init__(name, line, column, message)
+        self.name = name
+        self.line = line
+        self.column = column
+        self.message = message
+
+    def __str__(self) -> str:
+        where = f', line {self.line}, column {self.column}' if self.line else ''
+        return f'{self.name}{where}: {self.message}'
+
+
+class ServerError(WebkitError, OSError):
+    """The server could not listen on ``host``:``port``; ``reason`` says why."""
+
+    def __init__(self, host: str, port: int | str, reason: str) -> None:
+        super().__init__(host, port, reason)
+        self.host = host
+        self.port = port
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f'cannot listen on {self.host}:{self.port}: {self.reason}'

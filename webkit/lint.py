@@ -22,12 +22,15 @@ In a test, ``assert_http_clean(app)`` fails with the list; from a shell,
 import html
 import re
 import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+from wsgiref.types import WSGIApplication
 from urllib.parse import quote, urlsplit
 
 from webob import Request, Response
 
-from ._util import as_browsers_read
-from .dispatch import route_table
+from .request import as_browsers_read
+from .dispatch import Dispatcher, route_table
 from .exc import HTTPMethodNotAllowed, HTTPRouteNotFound, URLGenerationError
 from .request import Request as WebkitRequest
 
@@ -55,7 +58,8 @@ class Finding:
 
     __slots__ = ('severity', 'check', 'method', 'path', 'expected', 'got', 'headers')
 
-    def __init__(self, severity, check, method, path, expected, got, headers=()):
+    def __init__(self, severity: str, check: str, method: str, path: str, expected: str,
+                 got: str, headers: Iterable[tuple[str, str]] = ()) -> None:
         self.severity = severity
         self.check = check
         self.method = method
@@ -64,12 +68,12 @@ class Finding:
         self.got = got
         self.headers = tuple(headers)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = f', {self.headers!r}' if self.headers else ''
         return (f'Finding({self.severity!r}, {self.check!r}, {self.method!r}, '
                 f'{self.path!r}, {self.expected!r}, {self.got!r}{extra})')
 
-    def __str__(self):
+    def __str__(self) -> str:
         # A 16 KiB probe path would drown the line: show its start and size.
         path = self.path
         if len(path) > 80:
@@ -79,12 +83,14 @@ class Finding:
                 f'expected {self.expected}, got {self.got}')
 
 
-def _sample_value(route, var, samples):
+def _sample_value(route: Any, var: str, samples: Mapping[str, Any]) -> Any:
     # {'route name': {'var': value}} first, then {'var': value}; a route may
     # be named like a variable, so only a dict is a route's own samples.
     for given in (samples.get(route.name), samples):
         if isinstance(given, dict) and not isinstance(given.get(var), (dict, type(None))):
             return given[var]
+    if var in route.mapped.defaults:  # a mount's path_info: '' (the mount point)
+        return route.mapped.defaults[var]
     requirement = route.mapped.req_regs.get(var)
     for candidate in _SAMPLES:
         if requirement is None or requirement.match(candidate):
@@ -92,8 +98,28 @@ def _sample_value(route, var, samples):
     return None
 
 
-def _paths_from(routes, samples):
-    paths, findings = [], []
+def _route_findings(routes: Dispatcher) -> list[Finding]:
+    """The route table's own problems (:mod:`webkit.routecheck`), as findings."""
+    from .routecheck import check_routes
+    findings = []
+    for problem in check_routes(routes):
+        methods = ','.join(problem.methods)
+        if problem.other is not None:  # shadowed
+            findings.append(Finding('error', 'route-shadowed', methods, problem.route.path,
+                                    f'route {problem.route.name!r} to match',
+                                    f'route {problem.other.name!r} ({problem.other.path}) '
+                                    'always matching first'))
+        else:
+            findings.append(Finding('error', 'route-round-trip', methods, problem.route.path,
+                                    f'URLs of route {problem.route.name!r} to route back '
+                                    'to it', problem.detail))
+    return findings
+
+
+def _paths_from(routes: Dispatcher,
+                samples: Mapping[str, Any]) -> tuple[list[str], list[Finding]]:
+    paths: list[str] = []
+    findings: list[Finding] = []
     for route in routes.routes:
         values = {var: _sample_value(route, var, samples) for var in route.variables}
         path, problem = None, None in values.values() and 'none'
@@ -108,11 +134,11 @@ def _paths_from(routes, samples):
             findings.append(Finding('warning', 'no-sample', '-', route.path,
                                     f'sample values for {route.variables}', str(problem)))
         elif path not in paths:
-            paths.append(path)
+            paths.append(path)  # type: ignore[arg-type]  # generated: no problem
     return paths, findings
 
 
-def _match(routes, path, method):
+def _match(routes: Dispatcher, path: str, method: str) -> tuple[Any, set[str] | None]:
     """The route taking ``method`` at ``path``, or None and the methods it takes."""
     try:
         return routes.match(Request.blank(path).path_info, method)[0], None
@@ -122,7 +148,7 @@ def _match(routes, path, method):
         return None, None
 
 
-def _off_host(location, hosts):
+def _off_host(location: str, hosts: set[str | None]) -> bool:
     """Whether a browser following ``location`` leaves ``hosts``."""
     # '/\evil.example' and '/\t/evil.example' mean '//evil.example'.
     try:
@@ -137,7 +163,8 @@ def _off_host(location, hosts):
 
 
 class _Linter:
-    def __init__(self, app, routes, max_body_size, strict_accept, json_paths):
+    def __init__(self, app: WSGIApplication, routes: Dispatcher | None, max_body_size: int | None,
+                 strict_accept: bool, json_paths: Iterable[str] | None) -> None:
         self.app = app
         self.routes = routes
         self.max_body_size = max_body_size
@@ -146,12 +173,14 @@ class _Linter:
         # The host requests are sent to, and the one the application is told it has.
         base_url = getattr(routes, 'base_url', None)
         self.hosts = {'localhost', urlsplit(base_url).hostname if base_url else 'localhost'}
-        self.findings = []
+        self.findings: list[Finding] = []
 
-    def add(self, severity, check, sent, expected, got):
+    def add(self, severity: str, check: str, sent: tuple[str, str, Any], expected: str,
+            got: str) -> None:
         self.findings.append(Finding(severity, check, *sent[:2], expected, got, sent[2]))
 
-    def send(self, path, method='GET', headers=(), body=None, environ=None):
+    def send(self, path: str, method: str = 'GET', headers: Iterable[tuple[str, str]] = (),
+             body: bytes | None = None, environ: dict[str, Any] | None = None) -> Any:
         """Ask the application; its answer (a webob Response) or None if it broke."""
         req = Request.blank(path, method=method, headers=dict(headers))
         if body is not None:
@@ -170,8 +199,9 @@ class _Linter:
             return None
         return self.check_response(sent, status, headerlist, content)
 
-    def check_response(self, sent, status, headerlist, content):
-        kept = []
+    def check_response(self, sent: tuple[str, str, Any], status: str, headerlist: list[Any],
+                       content: bytes) -> Any:
+        kept: list[tuple[str, str]] = []
         for name, value in headerlist:
             if not (isinstance(name, str) and isinstance(value, str)):
                 self.add('error', 'header-type', sent, 'str header names and values',
@@ -206,7 +236,7 @@ class _Linter:
             self.add('error', 'open-redirect', sent, 'a Location on this host', location)
         return resp
 
-    def allowed(self, path, get, options):
+    def allowed(self, path: str, get: Any, options: Any) -> tuple[set[str] | None, bool]:
         """The methods ``path`` takes, and whether that set is known exactly."""
         if self.routes is not None:
             route, methods = _match(self.routes, path, 'LINT')
@@ -218,7 +248,7 @@ class _Linter:
             return {'GET', 'HEAD', 'OPTIONS'}, False
         return None, False
 
-    def check_path(self, path):
+    def check_path(self, path: str) -> None:
         get = self.send(path)
         options = self.send(path, 'OPTIONS')
         allowed, exact = self.allowed(path, get, options)
@@ -237,7 +267,7 @@ class _Linter:
         self.send(f'{path}{joiner}q=%FF')
         self.send(f'{path}{joiner}q=' + 'x' * 16 * 1024)
 
-    def check_refused(self, path, method, allowed, exact):
+    def check_refused(self, path: str, method: str, allowed: set[str], exact: bool) -> None:
         resp = self.send(path, method)
         if resp is None:
             return
@@ -248,7 +278,8 @@ class _Linter:
             self.add('error', 'allow-header', sent, ', '.join(sorted(allowed)),
                      resp.headers['Allow'])
 
-    def check_options(self, path, get, options, allowed, exact):
+    def check_options(self, path: str, get: Any, options: Any, allowed: set[str],
+                      exact: bool) -> None:
         if options is None:
             return
         sent = ('OPTIONS', path, ())
@@ -263,7 +294,7 @@ class _Linter:
             self.add('error', 'allow-header', ('GET', path, ()), expected,
                      ', '.join(sorted(allowed)))
 
-    def check_head(self, path, get):
+    def check_head(self, path: str, get: Any) -> None:
         head = self.send(path, 'HEAD')
         if head is None:
             return
@@ -277,7 +308,7 @@ class _Linter:
         if head.body:
             self.add('error', 'head-body', sent, 'an empty body', f'{len(head.body)} bytes')
 
-    def check_conditional(self, path, get):
+    def check_conditional(self, path: str, get: Any) -> None:
         for header, value in (('If-None-Match', get.headers.get('ETag')),
                               ('If-Modified-Since', get.headers.get('Last-Modified'))):
             if value is None or get.status_int != 200:
@@ -287,7 +318,7 @@ class _Linter:
                 self.add('error', 'conditional-get', ('GET', path, ((header, value),)),
                          '304 without a body', again.status)
 
-    def check_accept(self, path, get):
+    def check_accept(self, path: str, get: Any) -> None:
         sent = ('GET', path, (('Accept', _UNSATISFIABLE),))
         resp = self.send(path, headers=sent[2])
         if resp is None or resp.status_int == 406 or resp.status_int >= 300:
@@ -304,7 +335,7 @@ class _Linter:
             self.add('warning', 'not-acceptable', sent, '406',
                      f'{resp.status} as {resp.content_type}')
 
-    def check_body(self, path, get, allowed):
+    def check_body(self, path: str, get: Any, allowed: set[str]) -> None:
         method = next((m for m in _BODY_METHODS if m in allowed), None)
         if method is None:
             return
@@ -324,7 +355,7 @@ class _Linter:
             if resp is not None and resp.status_int != 415:
                 self.add('error', 'unsupported-media-type', sent, '415', resp.status)
 
-    def check_app_wide(self):
+    def check_app_wide(self) -> None:
         probe = f'/lint-{secrets.token_hex(4)}/missing'
         resp = self.send(probe)
         if resp is not None and resp.status_int != 404:
@@ -340,14 +371,16 @@ class _Linter:
 class _Unreadable:
     """A request body nobody should read: the size alone must be enough."""
 
-    def read(self, *args):
+    def read(self, *args: object) -> bytes:
         raise OSError('the body of an oversized request was read')
 
     readline = read
 
 
-def check_app(app, paths=None, *, samples=None, max_body_size=None, strict_accept=False,
-              json_paths=None):
+def check_app(app: WSGIApplication, paths: Iterable[str] | None = None, *,
+              samples: Mapping[str, Any] | None = None, max_body_size: int | None = None,
+              strict_accept: bool = False,
+              json_paths: Iterable[str] | None = None) -> list[Finding]:
     """Lint ``app``; returns the list of :class:`Finding` (empty when clean).
 
     - ``paths``: the paths to check; by default a webkit application's
@@ -364,7 +397,7 @@ def check_app(app, paths=None, *, samples=None, max_body_size=None, strict_accep
     bodies only oversized (never to be read) or to JSON endpoints.
     """
     routes = route_table(app)
-    findings = []
+    findings: list[Finding] = []
     if paths is None:
         if routes is None:
             raise ValueError(f'{app!r} has no route table: give the paths to check')
@@ -376,13 +409,16 @@ def check_app(app, paths=None, *, samples=None, max_body_size=None, strict_accep
                                 WebkitRequest.max_body_size)
     linter = _Linter(app, routes, max_body_size, strict_accept, json_paths)
     linter.findings.extend(findings)
+    if routes is not None:
+        linter.findings.extend(_route_findings(routes))
     for path in paths:
         linter.check_path(path)
     linter.check_app_wide()
     return linter.findings
 
 
-def assert_http_clean(app, paths=None, **options):
+def assert_http_clean(app: WSGIApplication, paths: Iterable[str] | None = None,
+                      **options: Any) -> None:
     """Fail (``AssertionError``) when :func:`check_app` finds errors."""
     errors = [f for f in check_app(app, paths, **options) if f.severity == 'error']
     if errors:

@@ -18,34 +18,122 @@ Body limits are class attributes; subclass to change them::
 
     >>> class UploadRequest(Request):
     ...     max_body_size = 50 * 1024 * 1024
+
+This module also owns the facts about where a request comes from: its
+media type, its Host, and the public URL the client sees.
 """
 import io
 import json
 import re
-from urllib.parse import parse_qsl
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl, urlsplit
 
 import webob
 from webob import exc
 from webob.compat import cgi_FieldStorage  # the stdlib's, with WebOb's fixes
 from webob.multidict import MultiDict, NoVars
 
-__all__ = ['Request']
+__all__ = ['Request', 'FORM_TYPES', 'PUBLIC_URL', 'origin', 'as_browsers_read']
 
-#: The media types of HTML form bodies (compare in lower case).
+#: The media types of HTML form bodies (as :attr:`webkit.Request.media_type` gives them).
 FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+#: The ``environ`` key holding the application's public base URL
+#: (``https://example.org``), set by the layer configured with it.
+PUBLIC_URL = 'webkit.public_url'
+
 _UTF8_NAMES = ('utf-8', 'utf8')
 # The charset parameter of a Content-Type (names and values ignore case).
 _CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]*)', re.IGNORECASE).search
+# host[:port] as RFC 3986 allows it in a Host header (reg-name, IPv4, [IPv6]).
+HOST = re.compile(r'(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?').fullmatch
+# JSON nested deeper than this is refused before Python's recursion limit is near.
+_JSON_DEPTH = 200
+# Browsers drop tabs and newlines from URLs and read "\" as "/".
+_URL_NOISE = str.maketrans({'\t': None, '\n': None, '\r': None, '\\': '/'})
+_DEFAULT_PORTS = {'http': ':80', 'https': ':443'}
 
 
-def _strict(prop, what):
+def as_browsers_read(url: str) -> str:
+    r"""``url`` as a browser follows it, for deciding where it leads.
+
+    >>> as_browsers_read(' /\\\tevil.example/x\n')
+    '//evil.example/x'
+    """
+    return url.strip('\x00\t\n\x0c\r ').translate(_URL_NOISE)
+
+
+def origin(url: str) -> str:
+    """The origin (``scheme://host[:port]``, lower case, default port left out) of ``url``.
+
+    >>> origin('HTTPS://Example.org:443/wiki/')
+    'https://example.org'
+    """
+    parts = urlsplit(url)
+    scheme, netloc = parts.scheme.lower(), parts.netloc.lower()
+    return f'{scheme}://{netloc.removesuffix(_DEFAULT_PORTS.get(scheme, "//"))}'
+
+
+def _strict(prop: Any, what: str) -> property:
     """Wrap a WebOb property so undecodable bytes become a 400."""
-    def fget(self):
+    def fget(self: Any) -> Any:
         try:
             return prop.fget(self)
         except UnicodeDecodeError:
             raise exc.HTTPBadRequest(f'{what} is not valid UTF-8') from None
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
+
+
+class _LimitedInput:
+    """``wsgi.input`` of a body without Content-Length, cut off past ``limit``."""
+
+    def __init__(self, stream: Any, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.taken = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self.taken += len(data)
+        if self.taken > self.limit:
+            raise exc.HTTPRequestEntityTooLarge(f'the body may be at most {self.limit} bytes')
+        return data
+
+    def _size(self, size: int | None) -> int:
+        room = self.limit - self.taken + 1  # one byte more than allowed tells us
+        return room if size is None or size < 0 or size > room else size
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._count(_pull(self.stream.read, self._size(size)))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._count(_pull(self.stream.readline, self._size(size)))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b'')
+
+
+def _pull(read: Callable[[int], bytes], size: int) -> bytes:
+    try:
+        return read(size)
+    except Exception as error:
+        # The server's own framing error, raised as the body is read
+        # (gunicorn's InvalidChunkSize for a chunk size of "0x3", say).
+        raise exc.HTTPBadRequest('the chunked body is malformed') from error
+
+
+class _NestedMultipart(cgi_FieldStorage):
+    """The multipart parser, refusing a part that is itself multipart.
+
+    HTML forms never send one (RFC 7578 4.3); the standard library would
+    parse it by recursion, which a few hundred nested parts (48 KiB) turn
+    into a RecursionError, and whose fields escape the field count.
+    """
+
+    def read_multi(self, environ: dict[str, Any], keep_blank_values: bool,
+                   strict_parsing: bool) -> Any:
+        if self.outerboundary:
+            raise ValueError('a multipart part is itself multipart')
+        return super().read_multi(environ, keep_blank_values, strict_parsing)
 
 
 class Request(webob.Request):
@@ -54,12 +142,18 @@ class Request(webob.Request):
     - ``path_info``, ``script_name``, ``GET``, ``text``: undecodable
       bytes raise ``HTTPBadRequest``;
     - ``POST`` (and so ``params``) decodes form bodies strictly, refuses
-      a charset other than UTF-8, a broken multipart body, and more than
-      ``max_form_fields`` fields; a body without a form ``Content-Type``
-      has no fields (WebOb parses one without any, loosely);
-    - ``json_body``/``json``: invalid JSON raises ``HTTPBadRequest``;
-    - ``max_body_size``: larger bodies are refused with a 413 before
-      they are read (see :func:`webkit.dec.wsgify`).
+      a charset other than UTF-8, a broken or nested multipart body, and
+      more than ``max_form_fields`` fields; a body without a form
+      ``Content-Type`` has no fields (WebOb parses one without any, loosely);
+    - ``json_body``/``json``: invalid JSON, keys given twice, ``NaN``,
+      lone surrogates and deep nesting raise ``HTTPBadRequest``;
+      setting it stores JSON, as in WebOb;
+    - ``max_body_size``: a body larger than this is refused with a 413
+      when it is first read, before any of it is (a class attribute,
+      which a webkit layer sets on the request for its own handlers);
+    - ``media_type``: the Content-Type's media type, lower case;
+    - ``public_host_url``: ``scheme://host[:port]`` as the client sees
+      the application (its configured public URL, else the checked Host).
 
     ``link`` and ``urlvars`` are set by the dispatcher for each request.
     """
@@ -72,7 +166,7 @@ class Request(webob.Request):
     link = None
 
     @property
-    def response(self):
+    def response(self) -> webob.Response:
         """The response being prepared, made on first use (as with WebOb's wsgify)."""
         resp = self.__dict__.get('_response')
         if resp is None:
@@ -80,7 +174,7 @@ class Request(webob.Request):
         return resp
 
     @response.setter
-    def response(self, value):
+    def response(self, value: webob.Response) -> None:
         self._response = value
 
     path_info = _strict(webob.Request.path_info, 'the path')
@@ -89,13 +183,48 @@ class Request(webob.Request):
     text = _strict(webob.Request.text, 'the body')
 
     @property
-    def POST(self):
+    def media_type(self) -> str:
+        """The media type of the body (``'application/json'``), lower case, or ``''``."""
+        return self.content_type.lower()
+
+    # -- the body, limited where it is read --------------------------------
+
+    @property
+    def body_file(self) -> Any:
+        """The body as a file, refused (413) when it is longer than ``max_body_size``.
+
+        Every read of the body (``body``, ``POST``, ``json``, ``text``) comes
+        here first, so the limit holds wherever the body is read.
+        """
+        env = self.environ
+        self.check_body_size()
+        if not env.get('CONTENT_LENGTH') and env.get('wsgi.input_terminated'):
+            # A chunked body: its size is known only by reading it.
+            stream = env['wsgi.input']
+            if not isinstance(stream, _LimitedInput):
+                stream = env['wsgi.input'] = _LimitedInput(stream, self.max_body_size)
+            stream.limit = self.max_body_size
+        return webob.Request.body_file.fget(self)
+
+    # mypy knows a property only as decorators build it.
+    body_file = body_file.setter(  # type: ignore[attr-defined]
+        webob.Request.body_file.fset).deleter(webob.Request.body_file.fdel)
+
+    def check_body_size(self) -> None:
+        """Refuse (413) a body whose Content-Length is over ``max_body_size``, unread."""
+        length = self.environ.get('CONTENT_LENGTH')
+        if length and length.isdigit() and int(length) > self.max_body_size:
+            raise exc.HTTPRequestEntityTooLarge(
+                f'the body may be at most {self.max_body_size} bytes')
+
+    @property
+    def POST(self) -> Any:
         """The form fields of the body, decoded strictly as UTF-8."""
         env = self.environ
         cached = env.get('webob._parsed_post_vars')
-        if cached is not None and cached[1] is self.body_file_raw:
+        if cached is not None and cached[1] is env['wsgi.input']:
             return cached[0]
-        content_type = self.content_type.lower()  # media types ignore case
+        content_type = self.media_type
         if content_type not in FORM_TYPES:
             # Not a form (WebOb would parse a body without Content-Type as one,
             # replacing bad bytes with U+FFFD).
@@ -107,10 +236,10 @@ class Request(webob.Request):
             fields = self._parse_multipart()
         else:
             fields = self._parse_urlencoded()
-        env['webob._parsed_post_vars'] = (fields, self.body_file_raw)
+        env['webob._parsed_post_vars'] = (fields, env['wsgi.input'])
         return fields
 
-    def _parse_urlencoded(self):
+    def _parse_urlencoded(self) -> Any:
         body = self.body
         if body.count(b'&') >= self.max_form_fields:
             raise exc.HTTPRequestEntityTooLarge('too many form fields')
@@ -121,7 +250,7 @@ class Request(webob.Request):
             raise exc.HTTPBadRequest('the form is not valid UTF-8') from None
         return MultiDict(pairs)
 
-    def _parse_multipart(self):
+    def _parse_multipart(self) -> Any:
         body = self.body
         params = self.environ.get('CONTENT_TYPE', '').partition(';')[2]
         environ = {'REQUEST_METHOD': 'POST', 'QUERY_STRING': '',
@@ -129,7 +258,7 @@ class Request(webob.Request):
                    'CONTENT_LENGTH': str(len(body))}
         try:
             # errors='strict': WebOb's 'replace' would turn bad bytes into U+FFFD.
-            form = cgi_FieldStorage(fp=io.BytesIO(body), environ=environ,
+            form = _NestedMultipart(fp=io.BytesIO(body), environ=environ,
                                     keep_blank_values=True, encoding='utf-8',
                                     errors='strict')
         except ValueError:  # UnicodeDecodeError too
@@ -150,11 +279,113 @@ class Request(webob.Request):
             raise exc.HTTPBadRequest('the form is not valid UTF-8') from None
 
     @property
-    def json_body(self):
-        """The body parsed as JSON; invalid JSON raises ``HTTPBadRequest``."""
-        try:
-            return json.loads(self.body.decode('utf-8'))
-        except (ValueError, RecursionError):  # ValueError: JSON and UTF-8 errors
-            raise exc.HTTPBadRequest('the body is not valid JSON') from None
+    def json_body(self) -> Any:
+        """The body parsed as JSON, strictly; anything else is ``HTTPBadRequest``.
 
+        Where Python's ``json`` is lenient, this refuses: an object naming
+        a key twice, ``NaN``/``Infinity``, lone surrogates (not text, and a
+        500 in whatever stores them) and nesting deeper than 200 levels.
+        """
+        try:
+            text = self.body.decode('utf-8')
+            if _too_deep(text):
+                raise ValueError(f'nested deeper than {_JSON_DEPTH} levels')
+            value = json.loads(text, object_pairs_hook=_unique_keys,
+                               parse_constant=_no_constant)
+            json.dumps(value, ensure_ascii=False).encode('utf-8')  # lone surrogates fail here
+        except ValueError as error:  # UnicodeError is a ValueError
+            raise exc.HTTPBadRequest(f'the body is not valid JSON: {error}'[:200]) from None
+        return value
+
+    json_body = json_body.setter(  # type: ignore[attr-defined]
+        webob.Request.json_body.fset).deleter(webob.Request.json_body.fdel)
     json = json_body
+
+    # -- where the request comes from ----------------------------------------
+
+    @property
+    def public_host_url(self) -> str:
+        """``scheme://host[:port]`` of the application as its clients see it.
+
+        The public URL configured for the application when there is one
+        (behind a proxy, the Host header names the proxy's backend);
+        otherwise the request's own, refusing (400) a Host header that is
+        not a ``host[:port]`` rather than putting it into a URL.
+        """
+        configured = self.environ.get(PUBLIC_URL)
+        if configured:
+            return configured
+        host = self.environ.get('HTTP_HOST')
+        if host and not HOST(host):
+            raise exc.HTTPBadRequest('invalid Host header')
+        return self.host_url
+
+    def is_same_origin(self, url: str) -> bool:
+        """Whether the absolute ``url`` is of this application's origin.
+
+        Both the origin the request reached and the configured public
+        one count (they differ behind a proxy).
+        """
+        found = origin(url)
+        return found == origin(self.host_url) or found == origin(self.public_host_url)
+
+    # -- other webkit layers ---------------------------------------------------
+
+    def send(self, application: Any = None, catch_exc_info: bool = False) -> webob.Response:
+        """Answer this request with ``application``, as a response (WebOb's ``get_response``).
+
+        A webkit layer reached from another one answers with this very
+        request (no second request object, no second guard); any other application is called first
+        running the checks webkit owes the request (CSRF) before code it
+        does not own sees it.
+        """
+        if _wsgi.REQUEST in self.environ:
+            layer = _wsgi.as_layer(application)
+            if layer is not None:
+                return _wsgi.response_from(layer, self)
+        refusal = _wsgi.run_checks(self)
+        if refusal is not None:
+            return _wsgi.as_response(self, refusal)
+        return super().send(application, catch_exc_info)
+
+    get_response = send
+
+
+def _too_deep(text: str) -> bool:
+    # Counting brackets outside strings needs a scan; only long texts with
+    # many brackets can be that deep, so most bodies skip it.
+    if text.count('[') + text.count('{') <= _JSON_DEPTH:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == '\\':
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in '[{':
+            depth += 1
+            if depth > _JSON_DEPTH:
+                return True
+        elif char in ']}':
+            depth -= 1
+    return False
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise ValueError('an object names a key more than once')
+    return value
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f'{name} is not a JSON value')
+
+
+from . import _wsgi  # noqa: E402  (it imports this module: the layers it defines use Request)

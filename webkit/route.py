@@ -8,9 +8,9 @@ inside a variable and cannot quote a non-ASCII literal. :class:`Link`
 is ``req.link``: a route's URL under one request's ``SCRIPT_NAME``.
 """
 import re
+from collections.abc import Collection
+from typing import Any
 from urllib.parse import quote, urlencode
-
-from webob.exc import HTTPBadRequest
 
 from .exc import URLGenerationError
 
@@ -22,32 +22,36 @@ _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 # A SCRIPT_NAME made only of these needs no quoting (the common mount point).
 _PLAIN_PREFIX = re.compile(r'[A-Za-z0-9/_.~-]*').fullmatch
 # A "." or ".." path segment: browsers resolve it, so the URL would not round-trip.
-_DOT_SEGMENT = re.compile(r'(?:^|/)\.\.?(?:/|$)').search
-# host[:port] as RFC 3986 allows it in a Host header (reg-name, IPv4, [IPv6]).
-_HOST = re.compile(r'(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?').fullmatch
+_DOT_SEGMENT = re.compile(r'/\.\.?(?=[/?#]|$)').search
 
 
-def sort_methods(methods):
+class _AnyMethod(frozenset[str]):
+    """The methods of a mounted application: all of them (it answers its own 405s)."""
+
+    def __contains__(self, method: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return 'ANY_METHOD'
+
+
+#: A route's ``methods`` when every method goes to its target (``Dispatcher.mount``).
+ANY_METHOD = _AnyMethod(('*',))
+
+
+def sort_methods(methods: Collection[str]) -> list[str]:
     """HTTP methods in the usual order (GET first), unknown ones last."""
+    if methods is ANY_METHOD:
+        return ['*']
     known = [m for m in _METHOD_ORDER if m in methods]
     return known + sorted(m for m in methods if m not in _METHOD_ORDER)
-
-
-def _first_segment(routelist):
-    """The literal first path segment of a route, or None if it varies."""
-    first = routelist[0] if isinstance(routelist[0], str) else ''
-    rest = first[1:]
-    if '/' in rest:
-        return rest.partition('/')[0]
-    if len(routelist) == 1:
-        return rest
-    return None
 
 
 class Route:
     """One connected route: its name, path, methods and target."""
 
-    def __init__(self, name, path, methods, target, kind, mapped, order):
+    def __init__(self, name: str, path: str, methods: Collection[str], target: Any, kind: str,
+                 mapped: Any, order: int) -> None:
         self.name = name
         self.path = path
         self.methods = methods
@@ -55,25 +59,29 @@ class Route:
         self.kind = kind            # 'method', 'view' or 'controller'
         self.mapped = mapped        # the routes.Route underneath
         self.order = order
-        self.owner = None           # the application class, for method targets
+        self.owner: type | None = None  # the application class, for method targets
         self.variables = [part['name'] for part in mapped.routelist
                           if isinstance(part, dict)]
         self._variable_set = frozenset(self.variables)
-        self.segment = _first_segment(mapped.routelist)
-        self._parts = None          # generation parts, compiled on first use
+        # The generation parts, compiled on first use.
+        self._parts: list[tuple[str | None, Any]] | None = None
+        # A target may add to the parameters of its links (Static: ?v=<hash>).
+        self._link_params = getattr(target, 'link_params', None) if kind == 'view' else None
         self._may_start_with_slashes = True
-        self.regex = None           # Routes compiles it when the table is prepared
+        self.regex: Any = None  # Routes compiles it when the table is prepared
 
-    def match(self, path):
+    def match(self, path: str) -> dict[str, Any] | None:
         """The URL variables if ``path`` matches (method aside), else None.
 
         The same result as ``routes.Route.match``, from the regular
         expression Routes compiled, without its per-call generality.
         """
-        found = self.regex.match(path)
+        found = self.regex.fullmatch(path)  # Routes' "$" would take a trailing newline
         if found is None:
             return None
         defaults = self.mapped.defaults
+        if not defaults:
+            return found.groupdict()
         urlvars = dict(defaults)
         for key, value in found.groupdict().items():
             if value or not defaults.get(key):
@@ -81,7 +89,7 @@ class Route:
         return urlvars
 
     @property
-    def target_name(self):
+    def target_name(self) -> str:
         if self.kind == 'method':
             owner = self.owner.__qualname__ if self.owner else '?'
             return f'{owner}.{self.target}'
@@ -89,13 +97,13 @@ class Route:
         action = self.mapped.defaults.get('action')
         return f'{name}.{action}' if self.kind == 'controller' and action else name
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         methods = ','.join(m for m in sort_methods(self.methods) if m != 'HEAD')
         return f'<Route {self.name!r} {methods} {self.path} -> {self.target_name}>'
 
-    def _compile_generation(self):
+    def _compile_generation(self) -> list[tuple[str | None, Any]]:
         # Literal parts are quoted once here, not on every call.
-        parts = []
+        parts: list[tuple[str | None, Any]] = []
         for part in self.mapped.routelist:
             if isinstance(part, str):
                 parts.append((None, quote(part, safe='/' + _SEGMENT_SAFE)))
@@ -110,8 +118,10 @@ class Route:
         self._may_start_with_slashes = len(first) < 2
         return parts
 
-    def generate(self, params):
+    def generate(self, params: dict[str, Any]) -> str:
         """The path of this route for ``params``; extras become a query."""
+        if self._link_params is not None:
+            params = self._link_params(self.name, params)
         defaults = self.mapped.defaults
         out = []
         for var, spec in self._parts or self._compile_generation():
@@ -132,9 +142,16 @@ class Route:
                 text = str(value)
             self._check_value(var, text, kind, params)
             if not (text.isascii() and text.isalnum()):  # letters and digits need no quoting
-                text = quote(text, safe=safe)
+                try:
+                    text = quote(text, safe=safe)
+                except UnicodeEncodeError:  # a lone surrogate is no character
+                    raise URLGenerationError(self.name, params,
+                                             f'{var} is not valid text') from None
             out.append('.' + text if kind == '.' else text)
         path = ''.join(out)
+        if '/.' in path and _DOT_SEGMENT(path):
+            raise URLGenerationError(self.name, params, f'{path!r} has a "." or ".." '
+                                     'segment, which browsers would resolve away')
         if self._may_start_with_slashes and path.startswith('//'):
             raise URLGenerationError(self.name, params, f'{path!r} would be read '
                                      'as a URL of another host')
@@ -142,7 +159,8 @@ class Route:
             return path  # the common case: no extras, nothing fixed to compare
         query = []
         for key, value in params.items():
-            if key in self.variables or value is None:
+            if key in self.variables or value is None or (
+                    isinstance(value, (list, tuple)) and not value):
                 continue
             if key in defaults:
                 if str(value) != str(defaults[key]):
@@ -150,9 +168,15 @@ class Route:
                                              f'{key} is fixed to {defaults[key]!r}')
                 continue
             query.append((key, value))
-        return f'{path}?{urlencode(query, doseq=True)}' if query else path
+        if not query:
+            return path
+        try:
+            return f'{path}?{urlencode(query, doseq=True)}'
+        except UnicodeEncodeError:  # a lone surrogate is no character
+            raise URLGenerationError(self.name, params, 'a query value is not valid '
+                                     'text') from None
 
-    def _check_value(self, var, text, kind, params):
+    def _check_value(self, var: str, text: str, kind: str, params: dict[str, Any]) -> None:
         requirement = self.mapped.req_regs.get(var)
         if requirement is not None:
             # An explicit requirement decides, e.g. {path:.*} may hold "/".
@@ -164,9 +188,6 @@ class Route:
             raise URLGenerationError(self.name, params, f'{var} is empty')
         elif '/' in text and kind != '*':
             raise URLGenerationError(self.name, params, f'{var} may not contain "/"')
-        if '.' in text and _DOT_SEGMENT(text):
-            raise URLGenerationError(self.name, params,
-                                     f'{var}={text!r} has a "." or ".." segment')
 
 
 class Link:
@@ -174,12 +195,13 @@ class Link:
 
     __slots__ = ('dispatcher', 'req', '_prefix')
 
-    def __init__(self, dispatcher, req):
+    def __init__(self, dispatcher: Any, req: Any) -> None:
         self.dispatcher = dispatcher
         self.req = req
-        self._prefix = None
+        self._prefix: str | None = None
 
-    def __call__(self, name, /, *, qualified=False, anchor=None, **params):
+    def __call__(self, name: str, /, *, qualified: bool = False, anchor: object = None,
+                 **params: Any) -> str:
         """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
         if self._prefix is None:
             script_name = self.req.environ.get('SCRIPT_NAME', '')
@@ -192,18 +214,10 @@ class Link:
             self.dispatcher.url(name, **params)  # raises, naming the known routes
         url = self._prefix + route.generate(params)
         if qualified:
-            url = (self.dispatcher.base_url or self._host_url()) + url
+            url = self.req.public_host_url + url
         if anchor is not None:
             url += '#' + quote(str(anchor), safe=_SEGMENT_SAFE + '/?')
         return url
 
-    def _host_url(self):
-        # The client wrote the Host header: refuse what is not a host[:port]
-        # (CR/LF, "evil/path", "user@evil") rather than put it in a URL.
-        host = self.req.environ.get('HTTP_HOST')
-        if host and not _HOST(host):
-            raise HTTPBadRequest('invalid Host header')
-        return self.req.host_url
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'<link for {self.req.method} {self.req.path_qs!r}>'

@@ -26,8 +26,8 @@ import waitress
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 
-from ._util import layers
-from .exc import WebkitError
+from ._wsgi import probe
+from .exc import ServerError
 from .request import Request
 
 __all__ = ['serve', 'make_server', 'ServerError']
@@ -130,29 +130,15 @@ def _maintenance(server, request_timeout, now):
             channel.will_close = True
 
 
-class ServerError(WebkitError, OSError):
-    """The server could not listen on ``host``:``port``; ``reason`` says why."""
-
-    def __init__(self, host, port, reason):
-        super().__init__(host, port, reason)
-        self.host = host
-        self.port = port
-        self.reason = reason
-
-    def __str__(self):
-        return f'cannot listen on {self.host}:{self.port}: {self.reason}'
-
-
 def _body_limit(app):
-    """The largest body limit along ``app``'s middleware chain and route table.
+    """The body limit of the application a request to ``app`` reaches.
 
-    The server need only stop what no part of the application accepts;
-    each request class still enforces its own limit.
+    Asked with a probe request (:func:`webkit._wsgi.probe`), so that any
+    middleware in front is passed as a request passes it; the server need
+    only stop what the application would refuse anyway.
     """
-    limits = [getattr(request_class, 'max_body_size', Request.max_body_size)
-              for layer in layers(app) for holder in layer
-              if (request_class := getattr(holder, 'RequestClass', None)) is not None]
-    return max(limits, default=Request.max_body_size)
+    found = probe(app).max_body_size
+    return Request.max_body_size if found is None else found
 
 
 def make_server(app, host='127.0.0.1', port=8080, *, threads=4,

@@ -19,41 +19,40 @@
     'nothing new'
 
 The cookie is signed, not encrypted: the client can read it, not change
-it. Keep secrets out of it, and keep it small (browsers drop cookies
-over 4 KB: :class:`SessionTooLarge` is raised instead).
+it. Keep secrets out of it, and keep it small: browsers drop cookies
+over 4 KB, so a session that outgrows that is not saved (the answer
+still goes out, and the ``webkit`` log says why).
 """
 import json
 import time
+from collections.abc import Sequence
+from typing import Any
+from wsgiref.types import WSGIApplication
 
 from . import _wsgi
 from ._cookies import SignedCookie, check_secret
-from .exc import WebkitError
+from .exc import MissingLayerError
+from .request import Request
 
-__all__ = ['Sessions', 'SessionTooLarge', 'session', 'flash', 'pop_flashes']
+__all__ = ['Sessions', 'session', 'flash', 'pop_flashes']
 
 _FLASHES = '_flashes'
+# The environ key of the session dict (only this module reads it).
+_SESSION = 'webkit.session'
+#: Flash messages kept at most; older ones give way (nobody reads 300 "Saved.").
+MAX_FLASHES = 10
 
 
-class SessionTooLarge(WebkitError, ValueError):
-    """The session holds ``size`` bytes, more than a cookie can carry."""
-
-    def __init__(self, size):
-        super().__init__(size)
-        self.size = size
-
-    def __str__(self):
-        return (f'the session is {self.size} bytes of JSON, too much for a '
-                'cookie (about 4 KB once signed)')
-
-
-class Sessions:
+class Sessions(_wsgi.Layer):
     """Middleware giving each request a dict kept in a signed cookie.
 
     The cookie is ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` and named
     ``__Host-<cookie_name>`` over HTTPS; it is only sent again when the
     session changed. A tampered or unreadable cookie gives an empty
     session, never an error. A request answered with a 5xx saves no
-    change it made to the session.
+    change it made to the session, and one that grew too large for a
+    cookie is not saved, though the answer goes out: what the request
+    did is done, so it never becomes an error page.
 
     ``max_age`` (seconds) bounds how long a session lasts after it last
     changed: the browser is told to drop the cookie then, and since the
@@ -61,25 +60,21 @@ class Sessions:
     (a stolen cookie, say) is refused here too.
     """
 
-    def __init__(self, app, secret, *, cookie_name='webkit_session', max_age=None):
+    def __init__(self, app: WSGIApplication, secret: str | bytes | Sequence[str | bytes], *,
+                 cookie_name: str = 'webkit_session', max_age: int | None = None) -> None:
         secret = check_secret(secret, 'Sessions')
         self.app = app
-        # The application's own limits: a larger upload it takes gets through.
-        self.RequestClass = _wsgi.inner_request_class(app)
         self.max_age = max_age
         self._cookie = SignedCookie(secret, 'webkit.session', cookie_name, max_age=max_age)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'Sessions({self.app!r})'
 
-    def __call__(self, environ, start_response):
-        return _wsgi.handle(environ, start_response, self.RequestClass, self._handle)
-
-    def _handle(self, req):
+    def respond(self, req: Request) -> Any:
         profile = self._cookie.bind(req)
         data = self._load(profile.get_value())
         before = json.dumps(data, sort_keys=True)
-        req.environ['webkit.session'] = data
+        req.environ[_SESSION] = data
         resp = req.get_response(self.app)
         if resp.status_int >= 500:
             # The request failed part-way: keep none of what it changed
@@ -87,15 +82,17 @@ class Sessions:
             return resp
         after = json.dumps(data, sort_keys=True)
         if after != before:
+            value = {'at': int(time.time()), 'data': data} if data else None
             try:
-                value = {'at': int(time.time()), 'data': data} if data else None
-                headers = profile.get_headers(value)
+                resp.headerlist.extend(profile.get_headers(value))
             except ValueError:  # WebOb refuses cookies browsers would drop
-                raise SessionTooLarge(len(after)) from None
-            resp.headerlist.extend(headers)
+                import logging
+                logging.getLogger('webkit').error(
+                    'session not saved: %d bytes of JSON is too much for a cookie '
+                    '(about 4 KB once signed)', len(after))
         return resp
 
-    def _load(self, stored):
+    def _load(self, stored: Any) -> dict[str, Any]:
         """The session dict held by a verified cookie value, or a new one."""
         if not isinstance(stored, dict) or not isinstance(stored.get('data'), dict):
             return {}
@@ -106,20 +103,21 @@ class Sessions:
         return stored['data']
 
 
-def session(req):
+def session(req: Request) -> dict[str, Any]:
     """The session dict of ``req`` (the application must be inside :class:`Sessions`)."""
-    try:
-        return req.environ['webkit.session']
-    except KeyError:
-        raise LookupError('no session: wrap the application in webkit.sessions.Sessions') \
-            from None
+    data = req.environ.get(_SESSION)
+    if data is None:
+        raise MissingLayerError('session', 'Sessions')
+    return data
 
 
-def flash(req, message):
-    """Keep ``message`` for the next page this client sees."""
-    session(req).setdefault(_FLASHES, []).append(str(message))
+def flash(req: Request, message: object) -> None:
+    """Keep ``message`` for the next page this client sees (the last few only)."""
+    flashes = session(req).setdefault(_FLASHES, [])
+    flashes.append(str(message))
+    del flashes[:-MAX_FLASHES]
 
 
-def pop_flashes(req):
+def pop_flashes(req: Request) -> list[str]:
     """The messages kept by :func:`flash`, removed from the session."""
     return session(req).pop(_FLASHES, [])

@@ -19,43 +19,27 @@ through webkit's 500 handling, never into a response::
     >>> templates.render('broken.html', name='x')
     Traceback (most recent call last):
     ...
-    webkit.templating.TemplateError: broken.html, line 2, column 3: 'str' object has no attribute 'missing'
+    webkit.exc.TemplateError: broken.html, line 2, column 3: 'str' object has no attribute 'missing'
 
 Tempita 0.6 has bugs worth knowing: a ``{{def}}`` drops its last argument
 unless it has a default, keyword calls of a def fail, and def output is
 escaped again in an ``HTMLTemplate``. Write helpers in Python and return
 :func:`tempita.html` from them instead.
 """
+import os
 import re
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Self
 
 import tempita
 
-from .exc import WebkitError
+from .exc import TemplateError
 
 __all__ = ['TemplateLoader', 'TemplateError']
 
 _POSITION = re.compile(r' at line (\d+) column (\d+)(?: in file .*)?$', re.S)
-
-
-class TemplateError(WebkitError):
-    """A template could not be read, compiled or rendered.
-
-    Attributes: ``name`` (the template), ``line`` and ``column`` (where,
-    when known) and ``message`` (what went wrong).
-    """
-
-    def __init__(self, name, line, column, message):
-        super().__init__(name, line, column, message)
-        self.name = name
-        self.line = line
-        self.column = column
-        self.message = message
-
-    def __str__(self):
-        where = f', line {self.line}, column {self.column}' if self.line else ''
-        return f'{self.name}{where}: {self.message}'
 
 
 class TemplateLoader:
@@ -67,27 +51,29 @@ class TemplateLoader:
     a module, so an application folder works wherever it is copied.
     """
 
-    def __init__(self, directory, namespace=None):
+    def __init__(self, directory: str | os.PathLike[str],
+                 namespace: Mapping[str, Any] | None = None) -> None:
         self.directory = Path(directory).resolve()
         self.namespace = dict(namespace or {})
-        self._cache = {}
+        self._cache: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def beside(cls, module_file, folder='templates', namespace=None):
+    def beside(cls, module_file: str | os.PathLike[str], folder: str = 'templates',
+               namespace: Mapping[str, Any] | None = None) -> Self:
         """The loader for ``folder`` next to ``module_file`` (pass ``__file__``)."""
         return cls(Path(module_file).resolve().parent / folder, namespace)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'TemplateLoader({str(self.directory)!r})'
 
-    def _path(self, name):
+    def _path(self, name: str) -> Path:
         path = (self.directory / name).resolve()
         if Path(name).is_absolute() or not path.is_relative_to(self.directory):
             raise TemplateError(name, None, None, 'the name leaves the template folder')
         return path
 
-    def get(self, name, /):
+    def get(self, name: str, /) -> Any:
         """The compiled template called ``name``."""
         template = self._cache.get(name)
         if template is None:
@@ -96,7 +82,7 @@ class TemplateLoader:
                 self._cache[name] = template
         return template
 
-    def _compile(self, name):
+    def _compile(self, name: str) -> Any:
         try:
             source = self._path(name).read_text(encoding='utf-8')
         except (OSError, UnicodeDecodeError) as error:
@@ -108,15 +94,16 @@ class TemplateLoader:
             line, column = error.position or (None, None)
             raise TemplateError(name, line, column, error.args[0]) from None
 
-    def _inherited(self, name, from_template):
+    def _inherited(self, name: str, from_template: Any) -> Any:
         # Tempita's own loader reads bytes and fails: {{inherit}} comes here.
         return self.get(name)
 
-    def render(self, name, /, **variables):
+    def render(self, name: str, /, **variables: Any) -> str:
         """Render template ``name`` with ``variables``; returns ``str``."""
         template = self.get(name)
         try:
-            return template.substitute(**variables)
+            text: str = template.substitute(**variables)
+            return text
         except Exception as error:
             message = str(error)
             found = _POSITION.search(message)
