@@ -1,12 +1,22 @@
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+# The version has one home, webkit/__init__.py; read, not imported (importing
+# the package would need its dependencies before they are installed).
+VERSION = re.search(r"^__version__ = '([^']+)'$",
+                    (HERE / 'webkit' / '__init__.py').read_text(encoding='utf-8'), re.M)[1]
 
 setup(
     name='webkit-wsgi',
-    version='0.1.0',
+    version=VERSION,
     description='WebOb, Routes, FormEncode and Tempita, with almost no framework',
-    long_description=open('README.md', encoding='utf-8').read(),
+    long_description=(HERE / 'README.md').read_text(encoding='utf-8'),
     long_description_content_type='text/markdown',
     license='MIT',
+    license_files=['LICENSE'],
     packages=find_packages(include=['webkit', 'webkit.*']),
     package_data={'webkit': ['py.typed']},
     python_requires='>=3.11',
@@ -29,6 +39,9 @@ setup(
             'playwright>=1.45',
             'gunicorn>=23; platform_system!="Windows"',
             'pastedeploy>=3.1',
+            'hypothesis>=6.100',
+            'paste>=3.10',  # TransLogger: foreign middleware in the integration tests
+            'setuptools>=70.1',  # tests/test_packaging.py builds the sdist and the wheel
         ],
         'bench': [
             'falcon>=4',
@@ -40,16 +53,24 @@ setup(
     },
     entry_points={
         'console_scripts': ['webkit = webkit.__main__:main'],
-        # The examples are run from a checkout (they are not installed as
-        # packages): these let Paste Deploy files say `use = egg:webkit-wsgi#wiki`.
-        'paste.app_factory': [
-            'hello = examples.hello.app:make_app',
-            'questioner = examples.questioner.app:make_app',
-            'wiki = examples.wiki.app:make_app',
-        ],
+        # `[server:main]` `use = egg:webkit-wsgi#main` in a Paste Deploy file.
+        # The examples are not in the wheel (they are copied, not installed:
+        # a top-level `examples` package would clash with anyone's), so their
+        # deploy.ini files say `use = call:examples.wiki.app:make_app`.
+        'paste.server_runner': ['main = webkit.server:server_runner'],
     },
     classifiers=[
+        'Development Status :: 4 - Beta',
+        'Intended Audience :: Developers',
+        'License :: OSI Approved :: MIT License',
+        'Operating System :: POSIX',
         'Programming Language :: Python :: 3',
+        'Programming Language :: Python :: 3 :: Only',
+        'Programming Language :: Python :: 3.11',
+        'Programming Language :: Python :: 3.12',
+        'Programming Language :: Python :: 3.13',
         'Topic :: Internet :: WWW/HTTP :: WSGI',
+        'Topic :: Internet :: WWW/HTTP :: WSGI :: Application',
+        'Topic :: Internet :: WWW/HTTP :: WSGI :: Server',
     ],
 )

@@ -4,6 +4,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -162,3 +163,117 @@ def test_cli_script_finds_modules_in_the_current_folder(tmp_path):
                             env={k: v for k, v in os.environ.items() if k != 'PYTHONPATH'})
     assert result.returncode == 0, result.stderr
     assert 'Site.page' in result.stdout
+
+
+def test_cli_version_is_the_package_version():
+    from webkit import __version__
+    result = webkit('--version')
+    assert result.returncode == 0 and result.stdout == f'webkit {__version__}\n'
+
+
+@pytest.mark.parametrize('size', ['ten', '-5', '5T'])
+def test_cli_serve_bad_max_body_size_exits_2(size):
+    result = webkit('serve', 'cliapp:application', '--max-body-size', size)
+    assert result.returncode == 2
+    assert '--max-body-size: expected a size in bytes' in result.stderr and size in result.stderr
+
+
+def test_cli_serve_max_body_size_is_the_servers_limit(server_process):
+    port = free_port()
+    server_process([sys.executable, '-m', 'webkit', 'serve', 'cliapp:application',
+                    '--port', str(port), '--max-body-size', '1K'], port,
+                   extra_env={'PYTHONPATH': ENV['PYTHONPATH']})
+    statuses = []
+    for size in (1024, 1025):
+        request = urllib.request.Request(f'http://127.0.0.1:{port}/page/x', data=b'a' * size,
+                                         method='POST')
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+    assert statuses == [405, 413]  # the route takes no POST; the larger body is never read
+
+
+def test_cli_serve_stops_on_sigint_when_started_in_the_background(tmp_path):
+    """`python -m webkit serve ... &` from a script: SIGINT arrives ignored."""
+    port = free_port()
+    log = tmp_path / 'out.log'
+    script = (f'{sys.executable} -m webkit serve cliapp:application --port {port} '
+              f'>{log} 2>&1 & echo $!; wait')
+    shell = subprocess.Popen(['sh', '-c', script], stdout=subprocess.PIPE, env=ENV,
+                             start_new_session=True, text=True)
+    try:
+        pid = int(shell.stdout.readline())
+        _wait_until_answering(port)
+        os.kill(pid, signal.SIGINT)
+        assert shell.wait(timeout=10) == 0
+    finally:
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGKILL)
+            shell.wait(timeout=10)
+        shell.stdout.close()
+    output = log.read_text()
+    assert f'Serving on http://127.0.0.1:{port}' in output and 'Traceback' not in output
+
+
+def _wait_until_answering(port, timeout=30):
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_cli_serve_with_reload_restarts_when_a_template_changes(server_process, tmp_path):
+    import time
+    package = tmp_path / 'greeter'
+    (package / 'templates').mkdir(parents=True)
+    (package / '__init__.py').write_text('')
+    (package / 'templates' / 'greeting.html').write_text('hello')
+    # The template is read once, at import: only a restart shows an edit.
+    (package / 'app.py').write_text(
+        'import pathlib\n'
+        'from webkit import wsgify\n'
+        "GREETING = (pathlib.Path(__file__).parent / 'templates' / 'greeting.html').read_text()\n"
+        'application = wsgify(lambda req: GREETING)\n')
+    port = free_port()
+    server_process([sys.executable, '-m', 'webkit', 'serve', 'greeter.app:application',
+                    '--reload', '--port', str(port)], port, cwd=tmp_path,
+                   extra_env={'PYTHONPATH': os.getcwd()})
+
+    def body():
+        try:
+            with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=5) as res:
+                return res.read()
+        except OSError:  # restarting
+            return None
+
+    assert body() == b'hello'
+    time.sleep(1.1)  # a modification time the poller tells apart
+    (package / 'templates' / 'greeting.html').write_text('bonjour')
+    deadline = time.monotonic() + 20
+    while body() != b'bonjour' and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert body() == b'bonjour'
+
+
+def test_cli_reload_watches_the_package_folder_or_the_modules_own(monkeypatch):
+    import importlib
+
+    from webkit.__main__ import DATA_SUFFIXES, _data_files
+    monkeypatch.syspath_prepend(DATA)
+    importlib.import_module('cliapp')  # a module outside any package
+    patterns = _data_files('cliapp:application')
+    assert patterns[0] == os.path.join(DATA, '*.html')
+    assert len(patterns) == len(DATA_SUFFIXES)
+    importlib.import_module('examples.hello.app')
+    folder = os.path.abspath(os.path.join('examples', 'hello'))
+    assert _data_files('examples.hello.app:application')[0] == os.path.join(folder, '**',
+                                                                            '*.html')

@@ -158,3 +158,70 @@ def test_make_server_bad_host_or_port_raises_server_error(host, port, reason_par
         make_server(wsgify(lambda req: ''), host, port)
     assert (info.value.host, info.value.port) == (host, port)
     assert reason_part in str(info.value)
+
+
+def test_make_server_max_body_size_wins_over_the_apps_limit():
+    server = make_server(wsgify(lambda req: ''), port=0, max_body_size=10)
+    try:
+        assert server.adj.max_request_body_size == 11
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize('inherited', [signal.SIG_IGN, signal.default_int_handler])
+def test_serve_stops_on_sigint_even_when_it_was_ignored(capsys, inherited):
+    """A process started with `&` by a non-interactive shell inherits SIGINT ignored."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt  # serve did not handle SIGINT: stop it anyway
+
+    previous_alarm = signal.signal(signal.SIGALRM, interrupt)
+    previous_int = signal.signal(signal.SIGINT, inherited)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 5)
+        serve(wsgify(lambda req: ''), '127.0.0.1', 0)
+        stopped_by_alarm = signal.getitimer(signal.ITIMER_REAL)[0] == 0
+        assert not stopped_by_alarm and signal.getsignal(signal.SIGINT) is inherited
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        timer.cancel()
+        signal.signal(signal.SIGALRM, previous_alarm)
+        signal.signal(signal.SIGINT, previous_int)
+
+
+@pytest.mark.parametrize('text, size', [
+    ('1048576', 1048576), ('512K', 512 * 1024), ('50M', 50 * 1024 * 1024),
+    ('1g', 1024 ** 3), (' 10 kb ', 10 * 1024), ('0', 0),
+])
+def test_parse_size_reads_bytes_and_suffixes(text, size):
+    from webkit.server import parse_size
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize('text', ['', '-1', '1.5M', '10T', 'M', 'ten'])
+def test_parse_size_refuses_other_text(text):
+    from webkit.server import parse_size
+    with pytest.raises(ValueError):
+        parse_size(text)
+
+
+def test_server_runner_converts_paste_deploy_text(monkeypatch):
+    import webkit.server
+    calls = []
+    monkeypatch.setattr(webkit.server, 'serve', lambda app, **kw: calls.append((app, kw)))
+    app = wsgify(lambda req: '')
+    webkit.server.server_runner(app, {'here': '/'}, host='127.0.0.1', port='8081',
+                                threads='2', access_log='true', max_body_size='2M',
+                                request_timeout='7.5', channel_timeout='9')
+    assert calls == [(app, {'host': '127.0.0.1', 'port': 8081, 'threads': 2,
+                            'access_log': True, 'max_body_size': 2 * 1024 * 1024,
+                            'request_timeout': 7.5, 'channel_timeout': '9'})]
+
+
+@pytest.mark.parametrize('text', ['maybe', ''])
+def test_server_runner_refuses_an_unclear_boolean(text):
+    from webkit.server import server_runner
+    with pytest.raises(ValueError) as info:
+        server_runner(wsgify(lambda req: ''), {}, access_log=text)
+    assert repr(text) in str(info.value)

@@ -224,3 +224,41 @@ def test_server_serves_in_a_process_with_many_open_files(raw_server):
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert answer.endswith(b'GET x 0')
+
+
+@pytest.mark.parametrize('request_bytes', [
+    b'GET / HTTP/1.1\nHost: x\n\n',
+    b'GET / HTTP/1.1\r\nHost: x\n\n',
+    b'GET / HTTP/1.1\r\nHost: x\nX-A: b\r\n\r\n',
+    b'GET / HTTP/1.1\n',  # refused before the rest arrives
+])
+def test_server_refuses_bare_lf_line_endings_at_once(raw_server, request_bytes):
+    server = raw_server()
+    start = time.monotonic()
+    with connect(server, timeout=5) as sock:
+        sock.sendall(request_bytes)  # and the connection stays open
+        answer = read_all(sock)
+    assert answer.startswith(b'HTTP/1.0 400 ') or answer.startswith(b'HTTP/1.1 400 ')
+    assert time.monotonic() - start < 3
+
+
+def test_server_takes_lf_in_a_body(raw_server):
+    body = b'a\nb\n\n'
+    answer = exchange(raw_server(), b'POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n'
+                      b'Content-Length: 5\r\n\r\n' + body)
+    assert answer.startswith(b'HTTP/1.1 200 ') and answer.endswith(b'POST x 5')
+
+
+@pytest.mark.parametrize('pieces, status', [
+    ([b'GET / HTTP/1.1\r', b'\nHost: x\r\nConnection: close\r\n\r\n'], b' 200 '),
+    ([b'GET / HTTP/1.1\r\nHost: x', b'\nConnection: close\r\n\r\n'], b' 400 '),
+])
+def test_server_tells_crlf_from_bare_lf_across_packets(raw_server, pieces, status):
+    server = raw_server()
+    with connect(server, timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for piece in pieces:
+            sock.sendall(piece)
+            time.sleep(0.2)  # received apart
+        answer = read_all(sock)
+    assert status in answer.split(b'\r\n', 1)[0]

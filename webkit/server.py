@@ -16,16 +16,24 @@ that want the bound port (``port=0`` picks a free one)::
 """
 import errno
 import functools
+import logging
 import re
 import signal
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any, NoReturn
+from wsgiref.types import WSGIApplication
 
 import waitress
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.parser import HTTPRequestParser, ParsingError, find_double_newline
+from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import BadRequest
 
+from . import log
 from ._wsgi import probe
 from .exc import ServerError
 from .request import Request
@@ -52,16 +60,20 @@ SAFE_SETTINGS = {
 #: plus one second for every :data:`MIN_REQUEST_RATE` bytes it has sent:
 #: a client trickling bytes in (slowloris) is cut off, a slow upload is not.
 REQUEST_TIMEOUT = 30
+#: Every this many bytes received give the client one more second (:data:`REQUEST_TIMEOUT`).
 MIN_REQUEST_RATE = 1024
 
 # RFC 9110 7.2: uri-host [ ":" port ]; a reg-name or an IP literal.
 _HOST = re.compile(r"(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?\Z")
+_BARE_LF = re.compile(rb'(?<!\r)\n')
 
 
 class _Parser(HTTPRequestParser):
     """waitress's request parser, strict where framing or Host is ambiguous."""
 
-    def parse_header(self, header_plus):
+    completed: bool  # waitress's, set here too
+
+    def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
         # Two ways to frame one body is how requests are smuggled past a
         # proxy (RFC 9112 6.1, 6.3); HTTP/1.0 has no chunked framing at all,
@@ -75,13 +87,53 @@ class _Parser(HTTPRequestParser):
         if (host is None and self.version == '1.1') or not _HOST.match(host or ''):
             raise ParsingError('Host header missing, repeated or invalid')
 
-    def received(self, data):
+    def received(self, data: bytes) -> int:
+        if self.body_rcv is None and not self.completed:
+            # RFC 9112 2.2: lines end with CRLF. waitress waits for a CRLF
+            # CRLF that a client ending its lines with LF never sends, and
+            # answers only when the connection times out: refuse at once.
+            # Only what arrived is searched (and the byte before it), so a
+            # head sent a byte at a time costs no more than one sent at once.
+            head = self.header_plus + data
+            end = find_double_newline(head)
+            start = max(len(self.header_plus) - 1, 0)
+            if _BARE_LF.search(head, start, end if end >= 0 else len(head)):
+                self.error = BadRequest('a line of the request ends with LF, not CRLF')
+                self.completed = True
+                return len(data)
         consumed = super().received(data)
         if self.error is not None:
             # Or waitress sends "100 Continue" for a refused request (a
             # body too large), then waits for that body before refusing it.
             self.expect_continue = False
         return consumed
+
+
+class _LoggedTask(WSGITask):
+    """waitress's task serving a request, then writing its access log line."""
+
+    def service(self) -> None:
+        super().service()
+        _log_access(self)
+
+
+class _LoggedErrorTask(ErrorTask):
+    """waitress's task answering a request it refused, then logging it."""
+
+    def service(self) -> None:
+        super().service()
+        _log_access(self)
+
+
+def _log_access(task: Any) -> None:
+    request = task.request
+    # The address waitress gave the application (a trusted proxy's client's).
+    environ = task.environ if isinstance(task, WSGITask) else None
+    remote = environ['REMOTE_ADDR'] if environ else task.channel.addr[0]
+    # A request refused while its head was read may have no line parsed.
+    log.access(remote, getattr(request, 'command', None), getattr(request, 'request_uri', None),
+               request.version, task.status.split(' ', 1)[0], task.content_bytes_written,
+               task.start_time, time.time() - task.start_time)
 
 
 class _Channel(HTTPChannel):
@@ -91,7 +143,7 @@ class _Channel(HTTPChannel):
     pending = None
     pending_since = 0.0
 
-    def received(self, data):
+    def received(self, data: bytes) -> Any:
         result = super().received(data)
         if self.request is not self.pending:
             self.pending = self.request
@@ -99,7 +151,14 @@ class _Channel(HTTPChannel):
         return result
 
 
-def _maintenance(server, request_timeout, now):
+class _LoggedChannel(_Channel):
+    """A connection whose requests, served or refused, are logged."""
+
+    task_class = _LoggedTask
+    error_task_class = _LoggedErrorTask
+
+
+def _maintenance(server: Any, request_timeout: float, now: float) -> None:
     """waitress's idle cutoff, and the two slow clients it lets through.
 
     - A request that trickles in keeps the connection active, which is
@@ -130,7 +189,7 @@ def _maintenance(server, request_timeout, now):
             channel.will_close = True
 
 
-def _body_limit(app):
+def _body_limit(app: WSGIApplication) -> int:
     """The body limit of the application a request to ``app`` reaches.
 
     Asked with a probe request (:func:`webkit._wsgi.probe`), so that any
@@ -141,17 +200,35 @@ def _body_limit(app):
     return Request.max_body_size if found is None else found
 
 
-def make_server(app, host='127.0.0.1', port=8080, *, threads=4,
-                request_timeout=REQUEST_TIMEOUT, **settings):
+def make_server(app: WSGIApplication, host: str = '127.0.0.1', port: int | str = 8080, *,
+                threads: int = 4, request_timeout: float = REQUEST_TIMEOUT,
+                access_log: bool = False, max_body_size: int | None = None,
+                base_url: str | None = None, allowed_hosts: Iterable[str] = (),
+                trusted_proxies: Iterable[str] = (), proxy_headers: str = 'x-forwarded',
+                **settings: Any) -> Any:
     """Bind a waitress server for ``app`` and return it, not yet serving.
 
-    ``settings`` are waitress settings; they override :data:`SAFE_SETTINGS`.
-    The server's body limit follows the application's request class, so
-    waitress and webkit refuse the same bodies. ``request_timeout``: see
-    :data:`REQUEST_TIMEOUT`.
+    - ``settings`` are waitress settings; they override :data:`~webkit.server.SAFE_SETTINGS`.
+    - ``base_url``, ``allowed_hosts``, ``trusted_proxies``, ``proxy_headers``:
+      where the application is as its clients see it; given any of them,
+      ``app`` is served behind :class:`webkit.proxy.PublicOrigin`.
+    - ``max_body_size``: the largest request body, in bytes, the server
+      reads. By default it follows the application's request class, so
+      waitress and webkit refuse the same bodies.
+    - ``access_log``: log one line per request to ``webkit.access``
+      (see :mod:`webkit.log`).
+    - ``request_timeout``: see :data:`~webkit.server.REQUEST_TIMEOUT`.
     """
+    proxied: dict[str, Any] = {}
+    if base_url or allowed_hosts or trusted_proxies:
+        from .proxy import PublicOrigin
+        app = PublicOrigin(app, base_url, allowed_hosts, trusted_proxies,
+                           proxy_headers=proxy_headers)
+        # The layer reads the proxy headers of trusted peers, and removes everyone's.
+        proxied = {'clear_untrusted_proxy_headers': False}
+    limit = _body_limit(app) if max_body_size is None else max_body_size
     # waitress refuses a body of exactly max_request_body_size bytes; webkit takes it.
-    options = {**SAFE_SETTINGS, 'max_request_body_size': _body_limit(app) + 1, **settings}
+    options = {**SAFE_SETTINGS, 'max_request_body_size': limit + 1, **proxied, **settings}
     try:
         number = int(port)
     except (TypeError, ValueError):
@@ -167,26 +244,89 @@ def make_server(app, host='127.0.0.1', port=8080, *, threads=4,
         raise ServerError(host, port, reason) from None
     except ValueError as error:  # waitress: a host it cannot resolve, a bad setting
         raise ServerError(host, port, f'{error} (host {host!r})') from None
-    server.channel_class = _Channel
+    server.channel_class = _LoggedChannel if access_log else _Channel
     server.maintenance = functools.partial(_maintenance, server, request_timeout)
     return server
 
 
-def _stop(signum, frame):
+def _stop(signum: int, frame: FrameType | None) -> NoReturn:
     raise SystemExit(0)  # waitress's run() stops on it, as on Ctrl-C
 
 
-def serve(app, host='127.0.0.1', port=8080, *, threads=4, **settings):
-    """Serve ``app`` until the process is stopped (SIGTERM or Ctrl-C)."""
-    server = make_server(app, host, port, threads=threads, **settings)
-    print(f'Serving on http://{host}:{server.effective_port}', flush=True)
-    # SIGTERM (what service managers and `kill` send) stops as Ctrl-C does;
-    # Python's default would end the process on the spot.
+#: Both stop the server: SIGTERM is what service managers and `kill` send
+#: (Python's default ends the process on the spot), SIGINT is Ctrl-C, which
+#: a process started in the background by a non-interactive shell inherits
+#: as ignored.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def serve(app: WSGIApplication, host: str = '127.0.0.1', port: int | str = 8080, *,
+          threads: int = 4, access_log: bool = False, **settings: Any) -> None:
+    """Serve ``app`` until the process is stopped (SIGTERM or SIGINT, Ctrl-C).
+
+    ``access_log=True`` logs every request (see :mod:`webkit.log`); if
+    logging is not configured yet, its lines go to stderr. Other
+    arguments: see :func:`make_server`.
+    """
+    server = make_server(app, host, port, threads=threads, access_log=access_log, **settings)
+    if access_log and not log.access_logger.hasHandlers():
+        logging.basicConfig(level=logging.INFO, format='%(message)s')
+    public = settings.get('base_url')
+    print(f'Serving on http://{host}:{server.effective_port}'
+          + (f' (public URL {public})' if public else ''), flush=True)
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _stop) if main else None
+    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS} if main else {}
     try:
-        server.run()  # returns on Ctrl-C: waitress handles KeyboardInterrupt itself
+        server.run()  # returns on SystemExit and KeyboardInterrupt
     finally:
-        if main:  # a handler set outside Python reads as None
-            signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+        for signum, handler in previous.items():  # one set outside Python reads as None
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         server.close()
+
+
+def server_runner(app: WSGIApplication, global_conf: dict[str, str] | None = None,
+                  **settings: str) -> None:
+    """Serve ``app`` from a Paste Deploy file, with webkit's server settings.
+
+    ``[server:main]`` with ``use = egg:webkit-wsgi#main`` gives ``host``,
+    ``port``, ``threads``, ``access_log`` (true/false), ``max_body_size``
+    (bytes, or with a K, M or G suffix), ``request_timeout``,
+    ``base_url``, ``allowed_hosts`` and ``trusted_proxies`` (words
+    separated by spaces or commas), ``proxy_headers`` (``x-forwarded``
+    or ``forwarded``; see :class:`webkit.proxy.PublicOrigin`) and any
+    waitress setting, all as text.
+    """
+    options: dict[str, Any] = dict(settings)
+    for name, convert in _RUNNER_SETTINGS.items():
+        if name in options:
+            options[name] = convert(options[name])
+    serve(app, **options)
+
+
+_BOOLEANS = {'true': True, 'yes': True, 'on': True, '1': True,
+             'false': False, 'no': False, 'off': False, '0': False}
+_UNITS = {'': 1, 'K': 1024, 'M': 1024 ** 2, 'G': 1024 ** 3}
+
+
+def _boolean(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in _BOOLEANS:
+        raise ValueError(f'expected true or false, got {text!r}')
+    return _BOOLEANS[value]
+
+
+def parse_size(text: str | int) -> int:
+    """Bytes from ``'1048576'``, ``'512K'``, ``'50M'`` or ``'1G'`` (powers of 1024).
+
+    >>> parse_size('50M')
+    52428800
+    """
+    match = re.fullmatch(r'\s*(\d+)\s*([KMG]?)B?\s*', str(text), re.IGNORECASE)
+    if match is None:
+        raise ValueError(f'expected a size in bytes such as 1048576, 512K or 50M, got {text!r}')
+    return int(match[1]) * _UNITS[match[2].upper()]
+
+
+_RUNNER_SETTINGS: dict[str, Callable[[str], Any]] = {
+    'port': int, 'threads': int, 'request_timeout': float,
+    'access_log': _boolean, 'max_body_size': parse_size}
