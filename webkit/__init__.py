@@ -1,5 +1,6 @@
 """webkit: WebOb, Routes, FormEncode and Tempita, with almost no framework."""
 import importlib
+from typing import Any
 
 from .controller import Controller
 from .dec import wsgify
@@ -21,6 +22,8 @@ _LAZY = {
     'CSRFProtection': 'csrf', 'csrf_token': 'csrf',
     'Sessions': 'sessions', 'flash': 'sessions', 'pop_flashes': 'sessions',
     'session': 'sessions',
+    'Static': 'static', 'Mount': 'mount', 'CORS': 'cors', 'MethodOverride': 'override',
+    'check_routes': 'routecheck', 'PublicOrigin': 'proxy',
 }
 
 __all__ = [
@@ -37,7 +40,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'webkit' has no attribute {name!r}")
@@ -46,5 +49,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
