@@ -89,6 +89,10 @@ def test_wiki_under_gunicorn_four_workers_loses_no_save(server_process, tmp_path
     assert sorted(r.text for r in history) == sorted(accepted)
     assert history[0].text in submitted
     assert [r.rev for r in history] == list(range(200, 0, -1))
+    # Four processes shared the index: it holds every revision, in order.
+    store = PageStore(root)
+    assert [r.rev for r in store.recent_changes(limit=300)] == list(range(200, 0, -1))
+    assert store.search('worker') == ['Busy'] and store.page_count() == 1
 
 
 def _temp_files(folder):
@@ -141,6 +145,9 @@ def test_wiki_killed_mid_save_keeps_a_complete_page(server_process, tmp_path):
         assert page is not None and page.text in bodies and status == 200
         assert page.text in html
         assert all(revision.text in bodies for revision in store.history('Big'))
+        # The index agrees with the files: a save cut short is indexed on restart.
+        assert store.all_pages() == ['Big'] and os.listdir(root / 'index-pending') == []
+        assert [r.rev for r in store.recent_changes(limit=1)] == [page.rev]
     assert killed_mid_write >= 1
 
 

@@ -1,6 +1,7 @@
 """``python -m examples.wiki``: serve the wiki on waitress."""
 import argparse
 import sys
+from pathlib import Path
 
 from webkit import serve
 
@@ -21,6 +22,11 @@ def main(argv=None):
         if not hupper.is_active():
             # Named from __package__, so a copied and renamed folder reloads itself.
             hupper.start_reloader(f'{__package__}.__main__.main', worker_args=[argv])
+    if args.reload:
+        # hupper watches the modules imported; templates and styles are files.
+        here = Path(__file__).resolve().parent
+        hupper.get_reloader().watch_files([str(here / 'templates' / '*.html'),
+                                           str(here / 'static' / '*')])
     from .app import make_app
     serve(make_app(file_path=args.file_path), args.host, args.port)
 
