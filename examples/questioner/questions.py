@@ -85,10 +85,16 @@ class Question:
         # An optional question may be left out altogether (a JSON client).
         optional = {} if self.required else {'if_missing': ''}
         if self.kind == 'choice':
-            return validators.OneOf(self.choices, not_empty=self.required,
-                                    hideList=True, **optional)
+            # "Please enter a value" reads oddly under a list to choose from.
+            return validators.OneOf(self.choices, not_empty=self.required, hideList=True,
+                                    messages={'empty': 'Please choose one',
+                                              'invalid': 'Please choose one of the list',
+                                              'notIn': 'Please choose one of the list'},
+                                    **optional)
         return validators.UnicodeString(strip=True, not_empty=self.required,
-                                        max=self.max_length, **optional)
+                                        max=self.max_length,
+                                        messages={'empty': 'Please answer this question'},
+                                        **optional)
 
 
 DEFAULT_QUESTIONS = (
