@@ -41,6 +41,8 @@ setup(
             'pastedeploy>=3.1',
             'hypothesis>=6.100',
             'paste>=3.10',  # TransLogger: foreign middleware in the integration tests
+            'markdown-it-py>=3',  # the example wiki's markup
+            'psycopg[binary]>=3.1',  # the example questioner on PostgreSQL
             'setuptools>=70.1',  # tests/test_packaging.py builds the sdist and the wheel
         ],
         'bench': [

@@ -75,8 +75,12 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium, request):
-    """A fresh browser page; a screenshot of its last state is saved as an artifact."""
+def page(chromium, live_server, request):
+    """A fresh browser page; a screenshot of its last state is saved as an artifact.
+
+    It asks for ``live_server`` so that the page (and its keep-alive
+    connections) closes before the servers stop, not after.
+    """
     context = chromium.new_context()
     browser_page = context.new_page()
     browser_page.set_default_timeout(10_000)

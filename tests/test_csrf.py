@@ -303,12 +303,14 @@ def test_csrf_on_refusal_answers_with_the_route_known():
 
         def refused(self, req, refusal):
             assert isinstance(refusal, CSRFRefused) and isinstance(refusal, exc.HTTPForbidden)
+            seen.append(refusal.cross_site)
             req.response.status = 403
             return f'{req.urlvars["title"]}: ' + self.edit(req, **req.urlvars,
                                                           text=req.POST['text'])
 
         __call__ = routes
 
+    seen = []
     editor = Editor()
     client = TestApp(CSRFProtection(editor, SECRET, on_refusal=editor.refused))
     page = client.post('/Home', {'text': 'typed <b>text</b>'}, status=403)
@@ -316,6 +318,9 @@ def test_csrf_on_refusal_answers_with_the_route_known():
     assert 'webkit_csrf=' in page.headers['Set-Cookie']   # a fresh token came with it
     assert page.headers['Cache-Control'] == 'private, no-store'
     client.post('/Home', {'text': 'x'}, status=403)
+    client.post('/Home', {'text': 'x'}, headers={'Origin': 'https://evil.example'}, status=403)
+    assert seen == [False, False, True]
+    assert repr(CSRFRefused('why', cross_site=True)) == "CSRFRefused('why', cross_site=True)"
 
 
 def test_csrf_pages_carrying_the_token_are_private_and_uncacheable():

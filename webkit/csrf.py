@@ -45,6 +45,7 @@ __all__ = ['CSRFProtection', 'CSRFRefused', 'csrf_token', 'check_secret', 'load_
 # Every other method is checked: POST, PUT, PATCH, DELETE and any
 # extension method an application might route (PURGE, PROPPATCH, ...).
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS', 'TRACE'})
+CROSS_SITE = 'cross-site request refused'
 # The environ key of this request's _Token (only this module reads it).
 _TOKEN = 'webkit.csrf'
 
@@ -128,14 +129,20 @@ def _create_secret(path: Path) -> None:
 
 
 class CSRFRefused(exc.HTTPForbidden):
-    """403: an unsafe request without this client's token; ``reason`` says what was wrong."""
+    """403: an unsafe request without this client's token.
 
-    def __init__(self, reason: str, **kw: Any) -> None:
+    ``reason`` says what was wrong; ``cross_site`` is true when the request
+    came from another site's page (its ``Origin``), so that an application
+    answering refusals never offers a stranger's form data back for saving.
+    """
+
+    def __init__(self, reason: str, cross_site: bool = False, **kw: Any) -> None:
         super().__init__(reason, **kw)
         self.reason = reason
+        self.cross_site = cross_site
 
     def __repr__(self) -> str:
-        return f'CSRFRefused({self.reason!r})'
+        return f'CSRFRefused({self.reason!r}, cross_site={self.cross_site!r})'
 
 
 class _Token:
@@ -238,7 +245,7 @@ class CSRFProtection(_wsgi.Layer):
         reason = self._refusal(req, req.environ[_TOKEN].stored)
         if reason is None:
             return None
-        refusal = CSRFRefused(reason)
+        refusal = CSRFRefused(reason, cross_site=reason == CROSS_SITE)
         if self.on_refusal is not None:
             return self.on_refusal(req, refusal)
         return refusal
@@ -246,7 +253,7 @@ class CSRFProtection(_wsgi.Layer):
     def _refusal(self, req: Request, stored: str | None) -> str | None:
         sent_from = req.headers.get('Origin')
         if sent_from is not None and not req.is_same_origin(sent_from):
-            return 'cross-site request refused'
+            return CROSS_SITE
         sent = req.headers.get(self.header)
         if sent is None and req.media_type in FORM_TYPES:
             sent = req.POST.getall(self.field)
