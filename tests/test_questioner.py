@@ -415,6 +415,20 @@ def test_questioner_folder_runs_when_copied_elsewhere(server_process, tmp_path, 
     with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=10) as res:
         assert b'What is your quest?' in res.read()
     assert (tmp_path / 'site' / 'data' / 'registrations.sqlite3').exists()
+    if reload:  # a template edit restarts it (templates are compiled once)
+        import time
+        time.sleep(1.1)  # a modification time the poller tells apart
+        layout = tmp_path / 'site' / 'signup' / 'templates' / 'layout.html'
+        layout.write_text(layout.read_text().replace('</body>', '<p>What is your aim?</p></body>'))
+        deadline, body = time.monotonic() + 20, b''
+        while b'What is your aim?' not in body and time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                with urllib.request.urlopen(f'http://127.0.0.1:{port}/', timeout=5) as res:
+                    body = res.read()
+            except OSError:  # restarting
+                pass
+        assert b'What is your aim?' in body
 
 
 def test_questioner_command_line_reports_bad_questions_clearly(tmp_path):
