@@ -502,15 +502,18 @@ def test_wiki_security_headers_on_every_answer(app, url, status):
     assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
 
 
-def test_wiki_style_is_allowed_by_its_hash(app):
-    """The policy names the hash of the layout's inline style, so browsers apply it."""
-    import base64
-    import hashlib
+def test_wiki_style_is_a_static_file_the_policy_allows(app):
+    """The layout links its stylesheet, served with a cache-busting hash; no inline style."""
     res = app.get('/')
-    style = res.html.find('style').string
-    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
-    assert f"style-src 'sha256-{digest}'" in res.headers['Content-Security-Policy']
-    assert 'box-sizing: border-box' in style
+    assert res.html.find('style') is None and res.html.find(style=True) is None
+    href = res.html.find('link', rel='stylesheet')['href']
+    assert href.startswith('/-/static/wiki.css?v=')
+    assert "style-src 'self'" in res.headers['Content-Security-Policy']
+    css = app.get(href)
+    assert css.content_type == 'text/css' and 'box-sizing: border-box' in css.text
+    assert css.headers['Cache-Control'] == 'public, max-age=31536000, immutable'
+    assert app.get('/-/static/wiki.css', headers={'If-None-Match': css.headers['ETag']},
+                   status=304).body == b''
 
 
 def test_wiki_health_answers_ok_and_touches_no_session(app):
@@ -658,7 +661,7 @@ def test_wiki_serves_alone_with_its_own_secret_file(wiki_root):
 
 
 def test_wiki_repr():
-    assert repr(WikiApp.routes) == '<Dispatcher on WikiApp with 12 routes>'
+    assert repr(WikiApp.routes) == '<Dispatcher on WikiApp with 13 routes>'
 
 
 def test_wiki_link_to_a_title_holding_an_entity_leads_to_that_page(app):

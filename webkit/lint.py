@@ -91,6 +91,9 @@ def _sample_value(route: Any, var: str, samples: Mapping[str, Any]) -> Any:
             return given[var]
     if var in route.mapped.defaults:  # a mount's path_info: '' (the mount point)
         return route.mapped.defaults[var]
+    sample = getattr(route.target, 'sample', None)  # a target that knows its own (Static)
+    if callable(sample) and len(route.variables) == 1:
+        return sample()
     requirement = route.mapped.req_regs.get(var)
     for candidate in _SAMPLES:
         if requirement is None or requirement.match(candidate):

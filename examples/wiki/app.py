@@ -11,7 +11,6 @@ URLs (every one built with ``req.link``)::
     /-/all, /-/recent, /-/search?q=   every page, recent changes, search (?page=2...)
     /-/health                 "ok", for load balancers (no session, no cookie)
 """
-import base64
 import datetime
 import hashlib
 import logging
@@ -28,19 +27,18 @@ from webkit.csrf import load_secret
 from webkit.forms import FORM_ERROR, render_form, wants_json
 from webkit.proxy import PublicOrigin
 from webkit.route import Link
+from webkit.static import Static
 
 from . import markup
 from .storage import DiffTooLarge, EditConflict, InvalidPageName, PageStore, PageTooLarge
 
 __all__ = ['WikiApp', 'make_app']
 
-_CSS = (Path(__file__).parent / 'static' / 'wiki.css').read_text(encoding='utf-8')
-_CSS_HASH = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
 
-#: Sent with every answer. The only style is the layout's own (allowed by its
-#: hash), there are no scripts, forms post here only, and no site may frame us.
+#: Sent with every answer. The only style is the wiki's own stylesheet (a
+#: static file), there are no scripts, forms post here only, and no site may frame us.
 SECURITY_HEADERS = (
-    ('Content-Security-Policy', f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; "
+    ('Content-Security-Policy', "default-src 'none'; style-src 'self'; "
                                 "img-src 'self'; form-action 'self'; base-uri 'none'; "
                                 "frame-ancestors 'none'"),
     ('X-Frame-Options', 'DENY'),
@@ -146,6 +144,7 @@ class WikiApp:
     routes.connect('recent', '/-/recent', 'recent')
     routes.connect('search', '/-/search', 'search')
     routes.connect('health', '/-/health', 'health')
+    routes.connect('static', '/-/static/{path:.*}', view=Static(Path(__file__).parent / 'static'))
     routes.connect('view', '/{title}', 'view')
     routes.connect('edit', '/{title}/edit', 'edit')
     routes.connect('save', '/{title}/edit', 'save', methods=['POST'])
@@ -164,7 +163,7 @@ class WikiApp:
         self.templates = TemplateLoader.beside(
             __file__, namespace={'site_name': site_name, 'when': _when, 'count': _count,
                                  'line_class': _diff_class, 'markup_help': markup.SYNTAX,
-                                 'css': tempita.html(_CSS), 'front_page': self.front_page})
+                                 'front_page': self.front_page})
         secret = secret or load_secret(Path(file_path) / 'secret')
         self._wsgi = _site(Sessions(CSRFProtection(self.routes, secret,
                                                    on_refusal=self._csrf_refused), secret),
