@@ -4,7 +4,7 @@
     python -m benchmarks.bench --write-docs     # the full run, into docs/benchmarks.rst
 
 In-process figures call each WSGI application with a fresh environ per
-request and consume the body; each figure is the median of several
+request and consume the body; each figure is the fastest of several
 repetitions, in microseconds per request. Server figures run ``wrk``
 against waitress and gunicorn on 127.0.0.1 and report requests per
 second as a percentage of the raw WSGI callable under the same server.
@@ -26,7 +26,8 @@ import time
 import urllib.request
 from importlib import metadata
 
-from .apps import BUILDERS
+from . import apps
+from .apps import BUILDERS, GUARDED, PARTIAL, SHAPE_PATHS, SHAPES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASE_ENVIRON = {
@@ -36,23 +37,33 @@ BASE_ENVIRON = {
     'wsgi.multiprocess': False, 'wsgi.run_once': False,
 }
 FORM_BODY = b'email=nobody&age=3'
+JSON_BODY = b'{"a": 1}'
+#: (label, method, path, body): each shape of request, one route each.
 SCENARIOS = [
-    ('routed GET', 'GET', '/view/x', b''),
+    ('GET str', 'GET', '/view/x', b''),
+    ('GET, content type', 'GET', '/ct/x', b''),
+    ('GET, header', 'GET', '/hdr/x', b''),
+    ('GET, cookie', 'GET', '/cookie/x', b''),
+    ('GET, Response', 'GET', '/resp/x', b''),
+    ('controller action', 'GET', '/ctl/view/x', b''),
+    ('JSON POST', 'POST', '/json', JSON_BODY),
+    ('form POST + htmlfill', 'POST', '/form', FORM_BODY),
     ('404', 'GET', '/nothere/x', b''),
     ('405', 'POST', '/view/x', b''),
-    ('controller action', 'GET', '/ctl/view/x', b''),
-    ('form POST + htmlfill', 'POST', '/form', FORM_BODY),
 ]
+GUARDED_LABEL = 'form POST, session + CSRF'
 
 
-def environ_for(method, path, body=b'', script_name=''):
+def environ_for(method, path, body=b'', script_name='', cookie=None):
     environ = dict(BASE_ENVIRON)
     environ.update(REQUEST_METHOD=method, PATH_INFO=path, SCRIPT_NAME=script_name,
-                   CONTENT_LENGTH=str(len(body)), wsgi_input=None)
+                   CONTENT_LENGTH=str(len(body)))
     environ['wsgi.input'] = io.BytesIO(body)
     if body:
-        environ['CONTENT_TYPE'] = 'application/x-www-form-urlencoded'
-    del environ['wsgi_input']
+        environ['CONTENT_TYPE'] = ('application/json' if body[:1] == b'{'
+                                   else 'application/x-www-form-urlencoded')
+    if cookie is not None:
+        environ['HTTP_COOKIE'] = cookie
     return environ
 
 
@@ -60,9 +71,9 @@ def _start_response(status, headers, exc_info=None):
     _start_response.status = status
 
 
-def call(app, method, path, body=b''):
+def call(app, method, path, body=b'', cookie=None):
     """One request: the status line, the body consumed and the iterable closed."""
-    result = app(environ_for(method, path, body), _start_response)
+    result = app(environ_for(method, path, body, cookie=cookie), _start_response)
     try:
         b''.join(result)
     finally:
@@ -72,11 +83,12 @@ def call(app, method, path, body=b''):
 
 
 def in_turns(funcs, number, repeat):
-    """Median microseconds per call of each of ``funcs`` (a dict), over ``repeat`` rounds.
+    """Microseconds per call of each of ``funcs`` (a dict): the fastest of ``repeat`` rounds.
 
     In each round every function runs ``number`` times, one after the other,
     so a slow spell of a shared machine falls on all of them alike and the
-    ratios between them stay honest.
+    ratios between them stay honest. The fastest round counts, as with
+    :mod:`timeit`: other processes only ever add time.
     """
     runs = {key: [] for key in funcs}
     for _ in range(repeat):
@@ -85,16 +97,16 @@ def in_turns(funcs, number, repeat):
             for _ in range(number):
                 func()
             runs[key].append((time.perf_counter() - start) / number * 1e6)
-    return {key: statistics.median(times) for key, times in runs.items()}
+    return {key: min(times) for key, times in runs.items()}
 
 
-def _request(app, method, path, body=b''):
-    return lambda: call(app, method, path, body)
+def _request(app, method, path, body=b'', cookie=None):
+    return lambda: call(app, method, path, body, cookie)
 
 
-def build_all(extra):
+def build_all(extra, builders=BUILDERS):
     apps, missing = {}, {}
-    for name, builder in BUILDERS.items():
+    for name, builder in builders.items():
         try:
             apps[name] = builder(extra)
         except ImportError as error:
@@ -102,35 +114,50 @@ def build_all(extra):
     return apps, missing
 
 
+def expected_status(label):
+    return {'404': '404', '405': '405'}.get(label, '200')
+
+
 def in_process(number, repeat):
     apps, missing = build_all(10)
     funcs, notes = {}, {}
     for name, (app, _) in apps.items():
         for label, method, path, body in SCENARIOS:
-            if name == 'raw WSGI' and label != 'routed GET':
+            if label not in PARTIAL.get(name, [label]):
                 continue
             status = call(app, method, path, body)
-            expected = {'404': '404', '405': '405'}.get(label, '200')
-            notes[name, label] = '' if status.startswith(expected) else f' ({status[:3]})'
+            ok = status.startswith(expected_status(label))
+            notes[name, label] = '' if ok else f' ({status[:3]})'
             funcs[name, label] = _request(app, method, path, body)
+    guarded, _ = build_all(10, GUARDED)
+    for name, (app, (cookie, body)) in guarded.items():
+        status = call(app, 'POST', '/form', body, cookie)
+        notes[name, GUARDED_LABEL] = '' if status.startswith('200') else f' ({status[:3]})'
+        funcs[name, GUARDED_LABEL] = _request(app, 'POST', '/form', body, cookie)
     rows = {}
     for (name, label), micros in in_turns(funcs, number, repeat).items():
         rows.setdefault(name, {})[label] = (micros, notes[name, label])
     return rows, missing
 
 
-def scaling(number, repeat):
+def scaling(number, repeat, sizes=(10, 100, 1000)):
+    """The last of N routes and a miss, for each shape of route table."""
     rows = {}
-    for extra in (10, 100, 1000):
-        apps, _ = build_all(extra)
+    for shape, template in SHAPES.items():
+        last, miss = SHAPE_PATHS[shape]
         funcs = {}
-        for name, (app, _) in apps.items():
-            if name in ('raw WSGI', 'webob wsgify + ifs'):
-                continue
-            funcs[name, f'last of {extra}'] = _request(app, 'GET', f'/r{extra - 1}/view/x')
-            funcs[name, f'miss, {extra}'] = _request(app, 'GET', '/nothere/x')
+        for size in sizes:
+            apps, _ = build_all((size, template))
+            for name, (app, _) in apps.items():
+                if name in ('raw WSGI', 'webob wsgify + ifs'):
+                    continue
+                path = last.format(i=size - 1)
+                if not call(app, 'GET', path).startswith('200'):
+                    raise AssertionError(f'{name} does not route {path} ({shape})')
+                funcs[name, f'last of {size}'] = _request(app, 'GET', path)
+                funcs[name, f'miss, {size}'] = _request(app, 'GET', miss)
         for (name, label), micros in in_turns(funcs, number, repeat).items():
-            rows.setdefault(name, {})[label] = micros
+            rows.setdefault((name, shape), {})[label] = micros
     return rows
 
 
@@ -237,9 +264,12 @@ def servers(names, seconds, rounds):
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child
 # would report the peak of the (large) benchmark process that started it.
 # The child imports nothing of the harness: only the framework is measured.
+# Paste is installed here for the tests only, and WebOb's exceptions import
+# it whenever it is there: the child runs as a production install would.
 _MEMORY = '''
 import io, re, sys
 sys.path.insert(0, {root!r})
+sys.modules['paste'] = None
 from benchmarks.apps import BUILDERS
 app, _ = BUILDERS[{name!r}](10)
 environ = {{'REQUEST_METHOD': 'GET', 'PATH_INFO': '/view/x', 'SCRIPT_NAME': '',
@@ -265,6 +295,57 @@ def memory(names):
 
 # -- report ---------------------------------------------------------------------------
 
+def costs(number, repeat):
+    """What a routed GET costs in webkit, piece by piece, beside the floors.
+
+    Each piece runs alone in a loop, the way the dispatcher runs it for
+    ``GET /view/x``; the pieces add up to roughly the whole request.
+    """
+    from webkit import Request, _wsgi
+    from webkit.dispatch import _call_method
+    from webkit.route import Link
+
+    apps, _ = build_all(10)
+    app = apps['webkit'][0]
+    routes = type(app).routes
+    environ = environ_for('GET', '/view/x')
+    call(app, 'GET', '/view/x')  # the route table is prepared on the first request
+
+    def request():
+        req = Request(environ_for('GET', '/view/x'))
+        return req.method, req.path_info
+
+    req = Request(environ)
+    pieces = {
+        'raw WSGI callable (the floor)': _request(apps['raw WSGI'][0], 'GET', '/view/x'),
+        'regex router on PATH_INFO, no framework': _request(apps['regex router'][0],
+                                                            'GET', '/view/x'),
+        'environ (the harness, in every figure)': lambda: environ_for('GET', '/view/x'),
+        'request: Request(environ), method, path_info': request,
+        'routing: Dispatcher._lookup': lambda: routes._lookup('/view/x', 'GET'),
+        'req.urlvars and req.link': lambda: (
+            environ.__setitem__('wsgiorg.routing_args', ((), {'item': 'x'})),
+            req.__dict__.__setitem__('link', Link(routes, req))),
+        'handler call (the method, urlvars as arguments)': lambda: _call_method(
+            app, 'view', req, {'item': 'x'}),
+        'response: a str written out': lambda: _wsgi._plain_body('x', environ, _start_response),
+        'webkit, the whole routed GET': _request(app, 'GET', '/view/x'),
+    }
+    return in_turns(pieces, number, repeat)
+
+
+# -- report ---------------------------------------------------------------------------
+
+#: (label, at most this many times Falcon's time)
+TARGETS = [
+    ('GET str', 1.0), ('GET, content type', 1.3), ('GET, header', 1.3),
+    ('GET, cookie', 1.3), ('GET, Response', 1.3), ('controller action', 1.2),
+    ('JSON POST', 1.2), (GUARDED_LABEL, 1.0),
+]
+HANDLER_LABELS = [label for label, *_ in SCENARIOS[:7]]
+OTHER_LABELS = [label for label, *_ in SCENARIOS[7:]] + [GUARDED_LABEL]
+
+
 def _table(headers, rows):
     widths = [max(len(str(row[i])) for row in [headers] + rows) for i in range(len(headers))]
     rule = '  '.join('=' * w for w in widths)
@@ -279,32 +360,58 @@ def _ratio(value, base):
     return f'{value / base:.2f}x' if value and base else '-'
 
 
+def _met(ratio, limit):
+    return 'yes' if ratio <= limit else f'no, {ratio / limit - 1:+.0%} over'
+
+
+def _timings(timed, labels):
+    rows = []
+    for name, row in timed.items():
+        if not any(label in row for label in labels):
+            continue
+        cells = [f'{row[label][0]:.2f}{row[label][1]}' if label in row else '-'
+                 for label in labels]
+        rows.append([name] + cells)
+    return _table(['app'] + labels, rows)
+
+
+def _targets(timed):
+    webkit, falcon = timed.get('webkit', {}), timed.get('falcon', {})
+    rows = []
+    for label, limit in TARGETS:
+        if label in webkit and label in falcon:
+            ratio = webkit[label][0] / falcon[label][0]
+            rows.append([label, f'{webkit[label][0]:.2f}', f'{falcon[label][0]:.2f}',
+                         f'{ratio:.2f}x', f'{limit:.1f}x', _met(ratio, limit)])
+    return _table(['shape', 'webkit', 'falcon', 'webkit/falcon', 'target', 'met'], rows)
+
+
+def _scaling(scale):
+    columns = list(next(iter(scale.values())))
+    sizes = sorted({int(c.split()[-1]) for c in columns})
+    small, large = sizes[0], sizes[-1]
+    rows = []
+    for (name, shape), row in scale.items():
+        growth = [_ratio(row[f'last of {large}'], row[f'last of {small}']),
+                  _ratio(row[f'miss, {large}'], row[f'miss, {small}'])]
+        rows.append([name, shape] + [f'{row[c]:.2f}' for c in columns] + growth)
+    return _table(['app', 'routes'] + columns + [f'last {large}/{small}',
+                                                 f'miss {large}/{small}'], rows)
+
+
 def report(results, quick):
     lines = []
     timed, missing = results['in_process']
-    labels = [label for label, *_ in SCENARIOS]
-    webkit = timed.get('webkit', {})
-    rows = []
-    for name, row in timed.items():
-        cells = []
-        for label in labels:
-            if label in row:
-                value, note = row[label]
-                cells.append(f'{value:.2f}{note}')
-            else:
-                cells.append('-')
-        rows.append([name] + cells)
-    lines += ['In process, microseconds per request (median)', '',
-              _table(['app'] + labels, rows), '']
-    rows = [[name] + [_ratio(row[label][0], webkit[label][0]) if label in row else '-'
-                      for label in labels] for name, row in timed.items() if name != 'webkit']
-    lines += ['Time relative to webkit (above 1.00x: slower than webkit)', '',
-              _table(['app'] + labels, rows), '']
-    scale = results['scaling']
-    columns = [c for c in next(iter(scale.values()))]
-    rows = [[name] + [f'{row[c]:.2f}' for c in columns] for name, row in scale.items()]
-    lines += ['Route-count scaling, microseconds per request', '',
-              _table(['app'] + columns, rows), '']
+    lines += ['Handlers, in process, microseconds per request (fastest round)', '',
+              _timings(timed, HANDLER_LABELS), '',
+              'Forms and refusals, in process, microseconds per request (fastest round); the '
+              'guarded form runs behind sessions and CSRF protection (webkit: '
+              'Sessions(CSRFProtection(app)); Falcon: a middleware doing the same)', '',
+              _timings(timed, OTHER_LABELS), '',
+              'Targets: webkit against Falcon, same shape, same run', '',
+              _targets(timed), '']
+    lines += ['Route-count scaling, microseconds per request: the last of N routes and a '
+              'miss, for each shape of table', '', _scaling(results['scaling']), '']
     urls = results['urls']
     rows = [[name, f'{row["plain"]:.2f}', f'{row["SCRIPT_NAME"]:.2f}{row["note"]}']
             for name, row in urls.items()]
@@ -321,14 +428,25 @@ def report(results, quick):
                 share = f' ({value / base * 100:.0f}%)' if value and base else ''
                 cells.append(f'{value:.0f}{share}' if value else '-')
             rows.append(cells)
+        raw = served.get('raw WSGI', {})
+        if raw.get('waitress') and raw.get('webkit.serve'):
+            rows.append(['raw WSGI, webkit.serve / waitress',
+                         f'{raw["webkit.serve"] / raw["waitress"] * 100:.1f}%', '', ''])
         lines += ['Under real servers (wrk, 1 thread, 8 connections; apps take turns, '
                   'median of the rounds), requests/s (% of raw WSGI)', '',
                   _table(['app', 'waitress', 'webkit.serve', 'gunicorn, 2 workers'], rows), '']
     else:
         lines += ['Under real servers: skipped (wrk is not installed)', '']
-    rows = [[name, f'{kib / 1024:.1f}'] for name, kib in results['memory'].items()]
+    mem = results['memory']
+    rows = [[name, f'{kib / 1024:.1f}'] for name, kib in mem.items()]
+    if 'webkit' in mem and 'bottle' in mem:
+        rows.append(['webkit / bottle', f'{mem["webkit"] / mem["bottle"] * 100:.0f}%'])
     lines += ['Peak memory of a process serving one request, MiB', '',
               _table(['app', 'MiB'], rows), '']
+    if results.get('costs'):
+        rows = [[piece, f'{micros:.2f}'] for piece, micros in results['costs'].items()]
+        lines += ['What costs what in a webkit routed GET (each piece alone, in a loop), '
+                  'microseconds', '', _table(['piece', 'us'], rows), '']
     for name, why in missing.items():
         lines.append(f'- {name}: {why}')
     return '\n'.join(lines)
@@ -356,34 +474,50 @@ def machine():
             f'Python {platform.python_version()} on {platform.system()}')
 
 
+def add_previous(rev):
+    """Add webkit as of commit ``rev`` to the in-process runs, as ``webkit @ rev``.
+
+    ``git archive`` copies that commit's ``webkit/`` into a temporary folder
+    (the working tree and the repository are left alone), where it is
+    imported under another name.
+    """
+    import functools
+    import tarfile
+    import tempfile
+    sha = subprocess.run(['git', 'rev-parse', '--short', rev], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    folder = tempfile.mkdtemp(prefix='webkit-bench-')
+    archive = subprocess.run(['git', 'archive', '--format=tar', sha, 'webkit'], cwd=ROOT,
+                             check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter='data')
+    package = f'webkit_{sha}'
+    os.rename(os.path.join(folder, 'webkit'), os.path.join(folder, package))
+    sys.path.insert(0, folder)
+    name = f'webkit @ {sha}'
+    BUILDERS[name] = functools.partial(apps.webkit_minimal, package=package)
+    PARTIAL[name] = {'GET str', 'controller action', '404', '405'}
+    return name
+
+
 def run(quick):
-    number, repeat = (2000, 3) if quick else (10000, 7)
-    seconds, rounds = (2, 2) if quick else (3, 5)
+    number, repeat = (2000, 3) if quick else (5000, 5)
+    seconds, rounds = (2, 2) if quick else (3, 3)
     results = {'in_process': in_process(number, repeat),
-               'scaling': scaling(number // 2, repeat),
-               'urls': url_generation(number, repeat)}
-    names = list(results['in_process'][0])
+               'scaling': scaling(number // 4, repeat, (10, 1000) if quick else (10, 100, 1000)),
+               'urls': url_generation(number, repeat),
+               'costs': costs(number, repeat)}
+    # The floors and an earlier webkit are compared in process only.
+    names = [name for name in results['in_process'][0]
+             if name != 'regex router' and not name.startswith('webkit @')]
     results['servers'] = servers(['raw WSGI', 'webkit'] + ([] if quick else [
         n for n in names if n not in ('raw WSGI', 'webkit')]), seconds, rounds)
     results['memory'] = memory(names)
     return results
 
 
-DOC_HEAD = '''Benchmarks
-==========
-
-webkit measured beside a raw WSGI callable (the floor), WebOb's
-``wsgify`` with hand-written dispatch, the seed's WebOb + Routes pattern,
-Falcon, Bottle, Pyramid and Flask, each built the idiomatic way for the
-same routes (``benchmarks/apps.py``). Reproduce with::
-
-    pip install -e '.[bench]'
-    python -m benchmarks.bench --write-docs      # or --quick, about a minute
-
-Absolute numbers move from run to run on shared machines; the ratios,
-measured side by side in one run, are what to read.
-
-'''
+#: Where the generated part of docs/benchmarks.rst begins; the text above it is kept.
+RESULTS_MARK = 'Results\n-------\n\n.. Written by python -m benchmarks.bench --write-docs.'
 
 
 def main(argv=None):
@@ -391,13 +525,20 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true', help='a short run, about a minute')
     parser.add_argument('--write-docs', action='store_true',
                         help='write the tables into docs/benchmarks.rst')
+    parser.add_argument('--against', metavar='REV',
+                        help='also time webkit as of this commit (e.g. HEAD)')
     args = parser.parse_args(argv)
+    if args.against:
+        add_previous(args.against)
     text = report(run(args.quick), args.quick)
     header = f'Machine: {machine()}.\n\nVersions: {versions()}.\n'
     print(header + '\n' + text)
     if args.write_docs:
-        with open(os.path.join(ROOT, 'docs', 'benchmarks.rst'), 'w') as doc:
-            doc.write(DOC_HEAD + header + '\n' + _as_rst(text))
+        path = os.path.join(ROOT, 'docs', 'benchmarks.rst')
+        with open(path) as doc:
+            kept = doc.read().partition(RESULTS_MARK)[0]
+        with open(path, 'w') as doc:
+            doc.write(kept + RESULTS_MARK + '\n\n' + header + '\n' + _as_rst(text))
     return 0
 
 

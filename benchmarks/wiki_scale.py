@@ -2,7 +2,7 @@
 
     python -m benchmarks.wiki_scale                   # 50,000 pages, a few minutes
     python -m benchmarks.wiki_scale --smoke           # 200 pages, seconds
-    python -m benchmarks.wiki_scale --write-docs      # the full run, into docs/wiki_scale.rst
+    python -m benchmarks.wiki_scale --write-docs      # the full run, into docs/wiki.rst
 
 The wiki is built in a temporary folder by writing the revision files
 directly (as ``PageStore.save`` lays them out, without its fsyncs), then
@@ -31,7 +31,7 @@ from webtest import TestApp
 from examples.wiki.app import WikiApp
 from examples.wiki.storage import PageStore
 
-DOC = Path(__file__).parent.parent / 'docs' / 'wiki_scale.rst'
+DOC = Path(__file__).parent.parent / 'docs' / 'wiki.rst'
 TARGETS = {'p50': 20.0, 'p99': 100.0}        # milliseconds, per request
 BUSY_VIEW_P99 = 50.0                           # a view's p99 while 16 searches run
 _LETTERS = 'abcdefghijklmnopqrstuvwxyz'

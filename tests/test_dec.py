@@ -353,3 +353,12 @@ def test_wsgify_middleware_request_class_is_a_setting_not_configuration():
         return type(req).__name__
 
     assert TestApp(which(wsgify(lambda req: ''))).get('/').text == 'Marked'
+
+
+def test_wsgify_middleware_clones_as_itself():
+    @wsgify.middleware
+    def passing(req, app):
+        return req.get_response(app)
+
+    wrapped = passing(wsgify(lambda req: 'x'))
+    assert repr(wrapped.clone()) == repr(wrapped)

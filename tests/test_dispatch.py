@@ -878,3 +878,46 @@ def test_range_on_head_is_ignored():
     assert app.get('/', headers={'Range': 'bytes=0-9'}, status=206).body == b'x' * 10
     head = app.head('/', headers={'Range': 'bytes=0-9'}, status=200)
     assert head.headers['Content-Length'] == '100'
+
+
+def test_inline_requirements_with_nested_braces_and_no_double_requirement():
+    routes = Dispatcher()
+    routes.connect('year', '/y/{year:\\d{4}}', view=lambda req, year: year)
+    assert TestApp(routes).get('/y/2024').text == '2024'
+    TestApp(routes).get('/y/24', status=404)
+    with pytest.raises(ConfigurationError) as info:
+        routes.connect('x', '/x/{n:\\d+}', view=lambda req, n: n, requirements={'n': '\\d'})
+    assert 'both in the path and in requirements=' in info.value.problem
+    with pytest.raises(ConfigurationError):
+        routes.connect('y', '/y/{n', view=lambda req, n: n)
+
+
+def test_route_table_of_something_not_callable_is_none():
+    from webkit.dispatch import route_table
+    assert route_table(42) is None
+
+
+@pytest.mark.parametrize('path', ['/a/./b', '/a/../b', '/a/.', '/{x}/../b'])
+def test_connect_refuses_dot_segments_browsers_never_send(path):
+    with pytest.raises(ConfigurationError) as info:
+        Dispatcher().connect('r', path, view=lambda req, **kw: '')
+    assert 'segment' in info.value.problem
+
+
+def test_connect_takes_dots_that_are_no_segment():
+    routes = Dispatcher()
+    routes.connect('r', '/a/.well-known/{name}', view=lambda req, name: name)
+    routes.connect('s', '/v1.2/{name}..x', view=lambda req, name: name)
+    assert TestApp(routes).get('/a/.well-known/x').text == 'x'
+
+
+def test_a_refused_route_leaves_nothing_in_routes_lists():
+    routes = Dispatcher()
+    routes.connect('ok', '/ok', view=lambda req: 'ok')
+    before = {key: list(value) for key, value in routes.mapper.maxkeys.items()}
+    with pytest.raises(ConfigurationError):   # refused after Routes filed it
+        routes.connect('bad', '/bad/{n}', view=lambda req: '', requirements={'n': '('})
+    assert routes.mapper.matchlist == [routes.routes[0].mapped]
+    assert 'bad' not in routes.mapper._routenames
+    assert {key: value for key, value in routes.mapper.maxkeys.items() if value} == before
+    assert TestApp(routes).get('/ok').text == 'ok'

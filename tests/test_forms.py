@@ -308,3 +308,9 @@ def test_render_form_first_render_keeps_the_templates_own_values():
     refill = render_form(page, {}, req=csrf_request())
     assert 'value="/x"' not in refill and 'checked' not in refill
     assert 'value="TOKEN"' in refill
+
+
+def test_render_form_appends_the_error_class_and_keeps_self_closing_tags():
+    filled = render_form('<form><input class="wide" name="a" /></form>', {}, {'a': 'No'})
+    assert '<input class="wide error" name="a" aria-invalid="true" ' in filled
+    assert 'aria-describedby="a-error" value="" />' in filled

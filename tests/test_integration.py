@@ -352,3 +352,82 @@ def test_integration_a_request_crosses_webkit_once(monkeypatch):
     page = client.post('/', {'csrf_token': token, 'email': 'nope'})
     assert 'Please enter an email address' in page.text and 'aria-invalid' in page.text
     assert counted.counts == {'requests': 1, 'guards': 1, 'lookups': 1, 'header checks': 1}
+
+
+def test_integration_an_inner_plain_webob_request_class_reuses_the_request():
+    import webob
+
+    routes = Dispatcher(RequestClass=webob.Request)
+    routes.connect('index', '/', view=lambda req: type(req).__name__)
+    assert TestApp(Sessions(routes, SECRET)).get('/').text == 'Request'
+
+
+def test_integration_checks_run_before_a_foreign_application():
+    seen = []
+
+    def foreign(environ, start_response):
+        seen.append(environ['REQUEST_METHOD'])
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [b'done']
+
+    client = TestApp(Sessions(CSRFProtection(foreign, SECRET), SECRET))
+    client.post('/', {'a': '1'}, status=403)
+    assert seen == []           # refused before the foreign application ran
+    assert client.get('/').text == 'done' and seen == ['GET']
+
+
+def test_integration_reused_request_through_foreign_middleware_keeps_its_response():
+    from webkit import wsgify
+
+    @wsgify
+    def inner(req):
+        req.response.headers['X-Inner'] = '1'
+        return 'inner'
+
+    @wsgify.middleware
+    def outer(req, app):
+        req.response.headers['X-Outer'] = '1'       # this layer's own response
+        passed = req.get_response(Passing(app))      # through foreign middleware
+        assert req.response.headers['X-Outer'] == '1' and 'X-Inner' not in req.response.headers
+        return passed
+
+    res = TestApp(outer(inner)).get('/')
+    assert res.text == 'inner' and res.headers['X-Inner'] == '1'
+
+
+def test_integration_a_5xx_answer_saves_no_session_change():
+    from webkit import wsgify
+
+    @wsgify
+    def busy(req):
+        session(req)['half'] = 'done'
+        return exc.HTTPServiceUnavailable()
+
+    res = TestApp(Sessions(busy, SECRET)).get('/', status=503)
+    assert 'Set-Cookie' not in res.headers
+
+
+def test_integration_probe_finds_nothing_in_a_failing_application():
+    from webkit._wsgi import Probe, probe
+
+    def failing(environ, start_response):
+        raise RuntimeError('not now')
+
+    class Closing:
+        closed = False
+
+        def __call__(self, environ, start_response):
+            start_response('200 OK', [])
+            return self
+
+        def __iter__(self):
+            return iter([b''])
+
+        def close(self):
+            Closing.closed = True
+
+    found = probe(failing)
+    assert (found.routes, found.max_body_size) == (None, None)
+    assert repr(Probe()) == '<Probe routes=None max_body_size=None>'
+    probe(Closing())
+    assert Closing.closed

@@ -1,7 +1,9 @@
 """Bad input gets a 4xx: undecodable bytes, foreign charsets, broken bodies, limits."""
 import io
+import json
 
 import pytest
+from webob import exc
 from webtest import TestApp
 
 from webkit import Request, wsgify
@@ -281,3 +283,21 @@ def test_request_nested_multipart_is_a_400_not_a_recursion(depth, caplog):
                         content_type=f'multipart/form-data; boundary={boundary}')
     res = req.get_response(echo)
     assert res.status_int == 400 and 'RecursionError' not in caplog.text
+
+
+def test_request_json_nesting_counts_brackets_outside_strings_only():
+    # 600 brackets inside a string (one escaped quote among them), 150 levels of real nesting.
+    text = '[{' * 300 + '\\"'
+    ok = '{"text": ' + json.dumps(text) + ', "n": ' + '[' * 150 + ']' * 150 + '}'
+    req = Request.blank('/', method='POST', body=ok.encode(), content_type='application/json')
+    value = req.json_body
+    assert value['text'] == text
+    depth, inner = 0, value['n']
+    while inner is not None:
+        depth, inner = depth + 1, inner[0] if inner else None
+    assert depth == 150
+    deep = '[' * 201 + ']' * 201
+    req = Request.blank('/', method='POST', body=deep.encode(), content_type='application/json')
+    with pytest.raises(exc.HTTPBadRequest) as info:
+        req.json_body
+    assert 'deeper than 200' in str(info.value)

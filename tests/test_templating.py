@@ -2,7 +2,8 @@
 import pytest
 import tempita
 
-from webkit.templating import TemplateError, TemplateLoader
+from webkit import TemplateError
+from webkit.templating import TemplateLoader
 
 
 @pytest.fixture

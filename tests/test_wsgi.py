@@ -221,3 +221,29 @@ def test_if_none_match_star_leaves_unconditional_responses_alone():
         return 'text'
 
     assert TestApp(page).get('/', headers={'If-None-Match': '*'}).text == 'text'
+
+
+def test_http_error_raised_by_a_returned_application_is_answered():
+    from webob import exc
+
+    def forbidding(environ, start_response):
+        raise exc.HTTPForbidden('not you')
+
+    res = TestApp(wsgify(lambda req: forbidding)).get('/', status=403)
+    assert 'not you' in res.text
+
+
+def test_a_request_leaves_no_reference_cycle():
+    import gc
+    routes = Dispatcher()
+    routes.connect('page', '/pages/{name}', view=lambda req, name: req.link('page', name=name))
+    app = TestApp(routes)
+    app.get('/pages/a')
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(10):
+            assert app.get('/pages/a').text == '/pages/a'
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

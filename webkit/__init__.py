@@ -5,8 +5,8 @@ from typing import Any
 from .controller import Controller
 from .dec import wsgify
 from .dispatch import Dispatcher
-from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
-                  URLGenerationError, WebkitError)
+from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound, ServerError,
+                  TemplateError, URLGenerationError, WebkitError)
 from .request import Request
 
 __version__ = '0.1.0'
@@ -17,8 +17,8 @@ __version__ = '0.1.0'
 _LAZY = {
     'render_form': 'forms', 'validate': 'forms', 'wants_json': 'forms',
     'json_errors': 'forms', 'negotiate': 'forms', 'json_body': 'forms',
-    'TemplateLoader': 'templating', 'TemplateError': 'templating',
-    'serve': 'server', 'make_server': 'server', 'ServerError': 'server',
+    'TemplateLoader': 'templating',
+    'serve': 'server', 'make_server': 'server',
     'CSRFProtection': 'csrf', 'csrf_token': 'csrf',
     'Sessions': 'sessions', 'flash': 'sessions', 'pop_flashes': 'sessions',
     'session': 'sessions',
@@ -33,6 +33,8 @@ __all__ = [
     'HTTPMethodNotAllowed',
     'HTTPRouteNotFound',
     'Request',
+    'ServerError',
+    'TemplateError',
     'URLGenerationError',
     'WebkitError',
     'wsgify',

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
-from ._util import LoadError, load_object
+from ._util import load_object
 from .dispatch import route_table
-from .exc import ConfigurationError, WebkitError
-from .server import ServerError, parse_size, serve
+from .exc import ConfigurationError, LoadError, ServerError, WebkitError
+from .server import parse_size, serve
 
 __all__ = ['main']
 

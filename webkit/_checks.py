@@ -5,7 +5,6 @@ class is defined), never on a request: each check raises
 :class:`~webkit.exc.ConfigurationError` naming the route (``where``),
 what it was given and what it expected.
 """
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +73,10 @@ def check_path(where: str, path: object, requirements: dict[str, str]) -> str:
         raise ConfigurationError(where, f'the path must start with "/" (you gave {path!r})')
     parts = _variables(where, path)
     literals = ''.join(parts[::2])
+    if any(segment in ('.', '..') for part in parts[::2] for segment in part.split('/')[1:-1]
+           ) or path.endswith(('/.', '/..')):
+        raise ConfigurationError(where, f'{path!r} has a "." or ".." segment, which '
+                                 'browsers resolve away before sending the request')
     if '?' in literals or '#' in literals:  # a "?" in a variable's regex is fine
         raise ConfigurationError(where, f'a route path has no query or fragment '
                                  f'(you gave {path!r}); extra link() arguments '

@@ -4,7 +4,7 @@ from typing import Any
 
 from .exc import LoadError
 
-__all__ = ['load_object', 'LoadError']
+__all__ = ['load_object']
 
 
 def load_object(spec: str) -> Any:

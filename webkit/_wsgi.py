@@ -82,7 +82,8 @@ def _request_for(layer: Layer, environ: WSGIEnvironment) -> Request:
         if not isinstance(req, Request):  # a plain WebOb request class
             req.response = req.ResponseClass()
     elif type(req) is not cls:
-        req.max_body_size = cls.max_body_size  # this layer's handlers, this layer's limit
+        # This layer's handlers, this layer's limit (a plain WebOb class has none).
+        req.max_body_size = getattr(cls, 'max_body_size', Request.max_body_size)
     return req
 
 
@@ -204,6 +205,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
     req = None
     saved = _NOTHING
     checked = None
+    outermost = REQUEST not in environ
     try:
         req = _request_for(layer, environ)
         saved = req.__dict__.pop('_response', _NOTHING)
@@ -238,6 +240,10 @@ def enter(layer: Layer, environ: WSGIEnvironment,
     finally:
         if saved is not _NOTHING:
             req.__dict__['_response'] = saved
+        if outermost:
+            # The request holds the environ: leaving it there would make a
+            # reference cycle of every request, freed only by the collector.
+            environ.pop(REQUEST, None)
 
 
 def _log_error(environ: WSGIEnvironment) -> None:

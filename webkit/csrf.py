@@ -40,7 +40,7 @@ from ._cookies import SignedCookie, check_secret
 from .exc import ConfigurationError, MissingLayerError
 from .request import FORM_TYPES, Request
 
-__all__ = ['CSRFProtection', 'CSRFRefused', 'csrf_token', 'check_secret', 'load_secret']
+__all__ = ['CSRFProtection', 'CSRFRefused', 'csrf_token', 'load_secret']
 
 # Every other method is checked: POST, PUT, PATCH, DELETE and any
 # extension method an application might route (PURGE, PROPPATCH, ...).

@@ -242,7 +242,7 @@ class _MiddlewareFactory:
         if not callable(app):
             raise TypeError(f'{self!r} wraps a WSGI application, '
                             f'not {type(app).__name__} ({app!r:.60})')
-        return _Middleware(self, app, merged)
+        return _middleware_class(self.wrapper_class)(self, app, merged)
 
 
 class _Middleware(wsgify):
@@ -258,7 +258,7 @@ class _Middleware(wsgify):
         self._factory = factory
 
     def clone(self, func: Callable[..., Any] | None = None, **settings: Any) -> wsgify:
-        return _Middleware(self._factory, self.app, self.kwargs)
+        return type(self)(self._factory, self.app, self.kwargs)
 
     def __get__(self, obj: object, objtype: type | None = None) -> wsgify:
         return self  # it wraps one application; it never binds as a method
@@ -273,3 +273,16 @@ class _Middleware(wsgify):
     def __repr__(self) -> str:
         name = _func_name(self.func)
         return _call_repr(f'wsgify.middleware({name})', (repr(self.app),), self.kwargs)
+
+
+_MIDDLEWARE_CLASSES: dict[type[wsgify], type[_Middleware]] = {wsgify: _Middleware}
+
+
+def _middleware_class(wrapper_class: type[wsgify]) -> type[_Middleware]:
+    """The middleware class of a ``wsgify`` subclass: it is one of those too,
+    so the subclass's way of calling functions (``call_func``) holds, as in WebOb."""
+    found = _MIDDLEWARE_CLASSES.get(wrapper_class)
+    if found is None:
+        found = _MIDDLEWARE_CLASSES[wrapper_class] = type(
+            f'{wrapper_class.__name__}Middleware', (_Middleware, wrapper_class), {})
+    return found

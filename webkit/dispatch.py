@@ -49,6 +49,8 @@ from .route import ANY_METHOD, Link, Route, sort_methods
 
 __all__ = ['Dispatcher', 'route_table']
 
+# CONTENT_LENGTH of a request without a body: nothing to check.
+_NO_BODY = frozenset({None, '', '0'})
 _NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body,
                               exception=lambda: HTTPRouteNotFound('', ''))
 
@@ -117,7 +119,15 @@ class Dispatcher(_wsgi.Layer):
             route = self._new_route(name, path, mapped_path, target, kind, methods,
                                     requirements, defaults)
         except BaseException:
-            del matchlist[size:]  # a refused route leaves no trace
+            # A refused route leaves no trace, in Routes' other lists too
+            # (by name and by keys, for a generation webkit does itself).
+            for refused in matchlist[size:]:
+                if self.mapper._routenames.get(name) is refused:
+                    del self.mapper._routenames[name]
+                for same_keys in self.mapper.maxkeys.values():
+                    if refused in same_keys:
+                        same_keys.remove(refused)
+            del matchlist[size:]
             raise
         self.routes.append(route)
         self._by_name[name] = route
@@ -157,17 +167,23 @@ class Dispatcher(_wsgi.Layer):
             route.owner = owner
             _checks.check_target(route)
 
-    def _prepare(self) -> Router:
-        """Build the tree that narrows the routes down for a path (done once)."""
+    def _prepare(self, check: bool = True) -> Router:
+        """Build the tree that narrows the routes down for a path (done once).
+
+        ``check``: log the table's problems (:mod:`webkit.routecheck`), as
+        on first use; ``check_routes`` itself reports them instead.
+        """
         for route in self.routes:
             _checks.check_target(route)
-        self.mapper.create_regs([])
         for route in self.routes:
+            # Compiled when connected; the mapper's create_regs() would also
+            # compile whatever a refused connect() left in its maxkeys.
             route.regex = route.mapped.regmatch
         self._index = Router(self.routes)
         self._method_targets = any(route.kind == 'method' for route in self.routes)
-        from .routecheck import warn_routes  # shadowed routes, URLs that do not route back
-        warn_routes(self)
+        if check:
+            from .routecheck import warn_routes  # shadowed routes, URLs that do not route back
+            warn_routes(self)
         return self._index
 
     # -- matching --------------------------------------------------------
@@ -259,7 +275,7 @@ class Dispatcher(_wsgi.Layer):
         req.__dict__['link'] = Link(self, req)
         if self.base_url is not None:
             env.setdefault(PUBLIC_URL, self.base_url)
-        if isinstance(req, Request):
+        if env.get('CONTENT_LENGTH') not in _NO_BODY and isinstance(req, Request):
             req.check_body_size()  # this route's limit, before the handler runs
         if _wsgi.CHECKS in env:  # owed by an outer layer (CSRF), now that the route is known
             refusal = _wsgi.run_checks(req)

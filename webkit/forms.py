@@ -10,7 +10,7 @@ with what the user sent and the errors, safely::
     >>> print(render_form(page, {'email': '"><script>', 'password': 'hunter2'},
     ...                   {'email': 'Not an <email>'}))
     <form method="post">
-    <span class="error-message" id="email-error">Not an &lt;email&gt;</span><br />
+    <span class="error-message" id="email-error">Not an &lt;email&gt;</span>
     <input name="email" class="error" aria-invalid="true" aria-describedby="email-error" value="&quot;&gt;&lt;script&gt;"> <input type="password" name="password">
     </form>
 
@@ -18,9 +18,10 @@ The same validation answers a JSON client with a structured 400
 (:func:`json_errors`); :func:`negotiate` and :func:`json_body` give the
 406 and 415 answers.
 """
+import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -79,7 +80,7 @@ def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
     defaults = _single_values(defaults) if force_defaults else {}
     errors = {key: str(value) for key, value in (errors or {}).items()}
     token = form_field(req) if req is not None else None
-    tags = _Scanner.scan(html)
+    tags = _scan(html)
     edits: list[tuple[int, int, str]] = []
     if token is not None:
         field, value = token
@@ -165,7 +166,14 @@ class _Scanner(HTMLParser):
             self.tags.append(_Tag(tag, [], start, end, closing=True))
 
 
-def _token_fields(tags: list[_Tag], req: Any, field: str,
+@functools.lru_cache(maxsize=256)
+def _scan(html: str) -> tuple[_Tag, ...]:
+    """The tags of ``html``, read once per distinct page: a form's template
+    gives the same text request after request, errors and token aside."""
+    return tuple(_Scanner.scan(html))
+
+
+def _token_fields(tags: Sequence[_Tag], req: Any, field: str,
                  value: str) -> list[tuple[int, int, str]]:
     """Insert the hidden token into each POST form posting to this site."""
     hidden = f'<input type="hidden" name="{escape(field)}" value="{escape(value)}">'
@@ -180,7 +188,7 @@ def _token_fields(tags: list[_Tag], req: Any, field: str,
     return edits
 
 
-def _inside_form(tags: list[_Tag], index: int) -> list[_Tag]:
+def _inside_form(tags: Sequence[_Tag], index: int) -> list[_Tag]:
     """The tags from the form opened at ``tags[index]`` to its end."""
     inside = []
     for tag in tags[index + 1:]:
@@ -207,7 +215,7 @@ def _posts_here(action: str | None, req: Request) -> bool:
     return bool(authority) and req.is_same_origin(f'{scheme}://{authority}')
 
 
-def _error_marks(tags: list[_Tag], errors: dict[str, Any],
+def _error_marks(tags: Sequence[_Tag], errors: dict[str, Any],
                  form: str | None) -> list[tuple[int, int, str]]:
     """Show each error beside its field, or at its marker; tie them with aria."""
     fields = [tag for tag in tags if tag.name in _FIELDS and tag.get('name') is not None
@@ -248,7 +256,7 @@ def _message_id(name: str) -> str:
 
 def _message(name: str, message: str) -> str:
     return (f'<span class="error-message" id="{escape(_message_id(name))}">'
-            f'{escape(message)}</span><br />')
+            f'{escape(message)}</span>')
 
 
 def validate(validator: Any,

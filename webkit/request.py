@@ -33,6 +33,7 @@ import webob
 from webob import exc
 from webob.compat import cgi_FieldStorage  # the stdlib's, with WebOb's fixes
 from webob.multidict import MultiDict, NoVars
+from webob.request import DisconnectionError
 
 __all__ = ['Request', 'FORM_TYPES', 'PUBLIC_URL', 'origin', 'as_browsers_read']
 
@@ -136,6 +137,10 @@ class _NestedMultipart(cgi_FieldStorage):
         return super().read_multi(environ, keep_blank_values, strict_parsing)
 
 
+# Any: typeshed gives a property's fget as optional.
+_STRICT_PATH_INFO: Any = _strict(webob.Request.path_info, 'the path').fget
+
+
 class Request(webob.Request):
     """A :class:`webob.Request` that answers bad input with a 4xx.
 
@@ -169,8 +174,8 @@ class Request(webob.Request):
     def response(self) -> webob.Response:
         """The response being prepared, made on first use (as with WebOb's wsgify)."""
         resp = self.__dict__.get('_response')
-        if resp is None:
-            resp = self._response = self.ResponseClass()
+        if resp is None:  # stored directly: WebOb's __setattr__ costs more than the rest
+            resp = self.__dict__['_response'] = self.ResponseClass()
         return resp
 
     @response.setter
@@ -178,6 +183,17 @@ class Request(webob.Request):
         self._response = value
 
     path_info = _strict(webob.Request.path_info, 'the path')
+
+    # mypy follows .getter only after @property.
+    @path_info.getter  # type: ignore[no-redef]
+    def path_info(self) -> str:
+        # Every routed request reads it: an ASCII path (nearly all of them)
+        # decodes to itself in UTF-8, so WebOb's decoding is skipped then.
+        path = self.environ.get('PATH_INFO', '')
+        if path.isascii() and self.url_encoding == 'UTF-8':
+            return path
+        return _STRICT_PATH_INFO(self)
+
     script_name = _strict(webob.Request.script_name, 'the script name')
     GET = _strict(webob.Request.GET, 'the query string')
     text = _strict(webob.Request.text, 'the body')
@@ -209,6 +225,34 @@ class Request(webob.Request):
     # mypy knows a property only as decorators build it.
     body_file = body_file.setter(  # type: ignore[attr-defined]
         webob.Request.body_file.fset).deleter(webob.Request.body_file.fdel)
+
+    @property
+    def body(self) -> bytes:
+        """The body as bytes, kept to be read again (as WebOb keeps it)."""
+        env = self.environ
+        length = env.get('CONTENT_LENGTH')
+        if (env.get('webob.is_body_seekable') or not length or not length.isdigit()
+                or not 0 < int(length) <= self.request_body_tempfile_limit):
+            return webob.Request.body.fget(self)
+        # A body of known length that WebOb would keep in memory too (a
+        # form, a JSON document): read at once, where WebOb's general copy
+        # costs ten times the read. Larger ones spill to a temporary file.
+        self.check_body_size()
+        size = int(length)
+        stream = env['wsgi.input']
+        data = b''
+        while len(data) < size:
+            more = stream.read(size - len(data))
+            if not more:
+                raise DisconnectionError(f'the client disconnected ({size - len(data)} '
+                                         'more bytes were expected)')
+            data += more
+        env['wsgi.input'] = io.BytesIO(data)
+        env['webob.is_body_seekable'] = True
+        return data
+
+    body = body.setter(  # type: ignore[attr-defined]
+        webob.Request.body.fset).deleter(webob.Request.body.fdel)
 
     def check_body_size(self) -> None:
         """Refuse (413) a body whose Content-Length is over ``max_body_size``, unread."""
@@ -292,7 +336,8 @@ class Request(webob.Request):
                 raise ValueError(f'nested deeper than {_JSON_DEPTH} levels')
             value = json.loads(text, object_pairs_hook=_unique_keys,
                                parse_constant=_no_constant)
-            json.dumps(value, ensure_ascii=False).encode('utf-8')  # lone surrogates fail here
+            if '\\u' in text:  # only an escape can make a lone surrogate: it fails here
+                json.dumps(value, ensure_ascii=False).encode('utf-8')
         except ValueError as error:  # UnicodeError is a ValueError
             raise exc.HTTPBadRequest(f'the body is not valid JSON: {error}'[:200]) from None
         return value

@@ -10,7 +10,7 @@ is ``req.link``: a route's URL under one request's ``SCRIPT_NAME``.
 import re
 from collections.abc import Collection
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from .exc import URLGenerationError
 
@@ -50,7 +50,7 @@ def sort_methods(methods: Collection[str]) -> list[str]:
 class Route:
     """One connected route: its name, path, methods and target."""
 
-    def __init__(self, name: str, path: str, methods: Collection[str], target: Any, kind: str,
+    def __init__(self, name: str, path: str, methods: frozenset[str], target: Any, kind: str,
                  mapped: Any, order: int) -> None:
         self.name = name
         self.path = path
@@ -112,6 +112,19 @@ class Route:
                 keeps_slash = part['type'] == '*' or var in self.mapped.req_regs
                 parts.append((var, (part['type'], _SEGMENT_SAFE + ('/' if keeps_slash else ''))))
         self._parts = parts
+        # A whole segment with no requirement and no default: letters and
+        # digits there always come back as they went; any other value is
+        # matched back before the URL is given out.
+        routelist = self.mapped.routelist
+        self._plain_vars = frozenset(
+            part['name'] for index, part in enumerate(routelist)
+            if isinstance(part, dict) and part['type'] == ':'
+            and part['name'] not in self.mapped.req_regs
+            and part['name'] not in self.mapped.defaults
+            and index and isinstance(routelist[index - 1], str)
+            and routelist[index - 1].endswith('/')
+            and (index + 1 == len(routelist) or (isinstance(routelist[index + 1], str)
+                                                 and routelist[index + 1].startswith('/'))))
         # Only a path that starts with a variable ("/{path:.*}") can come out
         # as "//host/...", which a browser reads as another site.
         first = parts[0][1] if parts and parts[0][0] is None else '/'
@@ -124,6 +137,7 @@ class Route:
             params = self._link_params(self.name, params)
         defaults = self.mapped.defaults
         out = []
+        checked = {}  # values that might not come back as they went: see below
         for var, spec in self._parts or self._compile_generation():
             if var is None:
                 out.append(spec)
@@ -141,7 +155,11 @@ class Route:
             else:
                 text = str(value)
             self._check_value(var, text, kind, params)
-            if not (text.isascii() and text.isalnum()):  # letters and digits need no quoting
+            if text.isascii() and text.isalnum():  # letters and digits need no quoting
+                if var not in self._plain_vars:
+                    checked[var] = text
+            else:
+                checked[var] = text
                 try:
                     text = quote(text, safe=safe)
                 except UnicodeEncodeError:  # a lone surrogate is no character
@@ -155,6 +173,12 @@ class Route:
         if self._may_start_with_slashes and path.startswith('//'):
             raise URLGenerationError(self.name, params, f'{path!r} would be read '
                                      'as a URL of another host')
+        if checked and not self._routes_back(path, checked):
+            # Routes' pattern for a variable stops at the literal after it
+            # ("{a}.{b}": no "." in a), two variables side by side split
+            # where they like: such values would come back changed.
+            raise URLGenerationError(self.name, params, f'{path!r} would not route '
+                                     f'back to {checked!r}')
         if params.keys() == self._variable_set:
             return path  # the common case: no extras, nothing fixed to compare
         query = []
@@ -176,6 +200,15 @@ class Route:
             raise URLGenerationError(self.name, params, 'a query value is not valid '
                                      'text') from None
 
+    def _routes_back(self, path: str, values: dict[str, str]) -> bool:
+        found = self.mapped.regmatch.fullmatch(unquote(path))
+        if found is None:
+            return False
+        defaults = self.mapped.defaults
+        # As Route.match reads it: an empty match means the default.
+        return all((found[var] or defaults.get(var) or found[var]) == text
+                   for var, text in values.items())
+
     def _check_value(self, var: str, text: str, kind: str, params: dict[str, Any]) -> None:
         requirement = self.mapped.req_regs.get(var)
         if requirement is not None:
@@ -193,18 +226,22 @@ class Route:
 class Link:
     """``req.link``: URL generation for one request."""
 
-    __slots__ = ('dispatcher', 'req', '_prefix')
+    __slots__ = ('dispatcher', 'environ', '_request_class', '_prefix')
 
     def __init__(self, dispatcher: Any, req: Any) -> None:
         self.dispatcher = dispatcher
-        self.req = req
+        # The environ, not the request: the request holds its link, and a
+        # link holding the request would make every request a reference
+        # cycle, left for the garbage collector instead of freed at once.
+        self.environ = req.environ
+        self._request_class = type(req)
         self._prefix: str | None = None
 
     def __call__(self, name: str, /, *, qualified: bool = False, anchor: object = None,
                  **params: Any) -> str:
         """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
         if self._prefix is None:
-            script_name = self.req.environ.get('SCRIPT_NAME', '')
+            script_name = self.environ.get('SCRIPT_NAME', '')
             if _PLAIN_PREFIX(script_name):
                 self._prefix = script_name
             else:
@@ -214,10 +251,11 @@ class Link:
             self.dispatcher.url(name, **params)  # raises, naming the known routes
         url = self._prefix + route.generate(params)
         if qualified:
-            url = self.req.public_host_url + url
+            url = self._request_class(self.environ).public_host_url + url
         if anchor is not None:
             url += '#' + quote(str(anchor), safe=_SEGMENT_SAFE + '/?')
         return url
 
     def __repr__(self) -> str:
-        return f'<link for {self.req.method} {self.req.path_qs!r}>'
+        req = self._request_class(self.environ)
+        return f'<link for {req.method} {req.path_qs!r}>'

@@ -38,7 +38,7 @@ from ._wsgi import probe
 from .exc import ServerError
 from .request import Request
 
-__all__ = ['serve', 'make_server', 'ServerError']
+__all__ = ['serve', 'make_server']
 
 #: waitress settings that hold in production: no tracebacks to clients,
 #: slow or idle clients dropped, bounded headers and connections.

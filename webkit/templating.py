@@ -37,7 +37,7 @@ import tempita
 
 from .exc import TemplateError
 
-__all__ = ['TemplateLoader', 'TemplateError']
+__all__ = ['TemplateLoader']
 
 _POSITION = re.compile(r' at line (\d+) column (\d+)(?: in file .*)?$', re.S)
 
