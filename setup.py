@@ -43,6 +43,7 @@ setup(
             'paste>=3.10',  # TransLogger: foreign middleware in the integration tests
             'markdown-it-py>=3',  # the example wiki's markup
             'psycopg[binary]>=3.1',  # the example questioner on PostgreSQL
+            'mypy>=1.10',  # tests/test_typing.py: mypy --strict webkit
             'setuptools>=70.1',  # tests/test_packaging.py builds the sdist and the wheel
         ],
         'bench': [
