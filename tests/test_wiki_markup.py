@@ -290,7 +290,7 @@ def test_markup_pathological_shapes_render_at_the_page_limit(shape):
     # few also run at full size.
     text = SHAPES[shape](PAGE_LIMIT)
     assert PAGE_LIMIT * 0.9 < len(text.encode()) <= PAGE_LIMIT + 64
-    with uncached(), finishes_within(10):
+    with uncached(), finishes_within(30):  # seconds, where it took minutes
         render(text, link, exists)
         links_in(text)
 
