@@ -921,3 +921,35 @@ def test_a_refused_route_leaves_nothing_in_routes_lists():
     assert 'bad' not in routes.mapper._routenames
     assert {key: value for key, value in routes.mapper.maxkeys.items() if value} == before
     assert TestApp(routes).get('/ok').text == 'ok'
+
+
+class Login(Controller):
+    def index(self):
+        self.req.response.set_cookie('sid', 'abc')
+        raise exc.HTTPSeeOther(location='/home')
+
+
+class LoginSite:
+    routes = Dispatcher()
+    routes.connect('method', '/method', 'login')
+    routes.connect('controller', '/controller', Login)
+
+    def login(self, req):
+        req.response.set_cookie('sid', 'abc')
+        return exc.HTTPSeeOther(location='/home')
+
+    __call__ = routes
+
+
+def _view_login(req):
+    req.response.set_cookie('sid', 'abc')
+    return exc.HTTPSeeOther(location='/home')
+
+
+LoginSite.routes.connect('view', '/view', view=_view_login)
+
+
+@pytest.mark.parametrize('path', ['/method', '/view', '/controller'])
+def test_cookies_set_before_a_redirect_reach_the_client_from_every_target(path):
+    res = TestApp(LoginSite()).get(path, status=303)
+    assert 'sid=abc' in res.headers['Set-Cookie']

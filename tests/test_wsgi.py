@@ -247,3 +247,15 @@ def test_a_request_leaves_no_reference_cycle():
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_the_error_log_line_escapes_what_the_client_wrote(caplog):
+    @wsgify
+    def broken(req):
+        raise RuntimeError('boom')
+
+    with caplog.at_level(logging.ERROR, logger='webkit'):
+        TestApp(broken).get('/item/b%0AERROR%20webkit:%20admin%20login%20succeeded',
+                            status=500)
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == ['error handling GET /item/b\\nERROR webkit: admin login succeeded']

@@ -36,7 +36,7 @@ from waitress.utilities import BadRequest
 from . import log
 from ._wsgi import probe
 from .exc import ServerError
-from .request import Request
+from .request import HOST, Request
 
 __all__ = ['serve', 'make_server']
 
@@ -63,8 +63,6 @@ REQUEST_TIMEOUT = 30
 #: Every this many bytes received give the client one more second (:data:`REQUEST_TIMEOUT`).
 MIN_REQUEST_RATE = 1024
 
-# RFC 9110 7.2: uri-host [ ":" port ]; a reg-name or an IP literal.
-_HOST = re.compile(r"(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?\Z")
 _BARE_LF = re.compile(rb'(?<!\r)\n')
 
 
@@ -84,7 +82,7 @@ class _Parser(HTTPRequestParser):
         # RFC 9112 3.2: an HTTP/1.1 request without Host, with two (waitress
         # joins them with ", ") or an invalid one must be answered 400.
         host = self.headers.get('HOST')
-        if (host is None and self.version == '1.1') or not _HOST.match(host or ''):
+        if (host is None and self.version == '1.1') or (host and not HOST(host)):
             raise ParsingError('Host header missing, repeated or invalid')
 
     def received(self, data: bytes) -> int:
@@ -189,17 +187,6 @@ def _maintenance(server: Any, request_timeout: float, now: float) -> None:
             channel.will_close = True
 
 
-def _body_limit(app: WSGIApplication) -> int:
-    """The body limit of the application a request to ``app`` reaches.
-
-    Asked with a probe request (:func:`webkit._wsgi.probe`), so that any
-    middleware in front is passed as a request passes it; the server need
-    only stop what the application would refuse anyway.
-    """
-    found = probe(app).max_body_size
-    return Request.max_body_size if found is None else found
-
-
 def make_server(app: WSGIApplication, host: str = '127.0.0.1', port: int | str = 8080, *,
                 threads: int = 4, request_timeout: float = REQUEST_TIMEOUT,
                 access_log: bool = False, max_body_size: int | None = None,
@@ -226,7 +213,12 @@ def make_server(app: WSGIApplication, host: str = '127.0.0.1', port: int | str =
                            proxy_headers=proxy_headers)
         # The layer reads the proxy headers of trusted peers, and removes everyone's.
         proxied = {'clear_untrusted_proxy_headers': False}
-    limit = _body_limit(app) if max_body_size is None else max_body_size
+    if max_body_size is None:
+        # The limit of the application a request reaches, asked with a probe
+        # (webkit._wsgi.probe) through whatever middleware is in front: the
+        # server need only stop what the application would refuse anyway.
+        max_body_size = probe(app).max_body_size or Request.max_body_size
+    limit = max_body_size
     # waitress refuses a body of exactly max_request_body_size bytes; webkit takes it.
     options = {**SAFE_SETTINGS, 'max_request_body_size': limit + 1, **proxied, **settings}
     try:
