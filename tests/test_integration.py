@@ -441,3 +441,22 @@ def test_integration_probe_finds_nothing_in_a_failing_application():
     assert repr(Probe()) == '<Probe routes=None max_body_size=None>'
     probe(Closing())
     assert Closing.closed
+
+
+def test_integration_reused_request_through_a_webkit_layer_keeps_its_response():
+    from webkit import wsgify
+
+    @wsgify
+    def inner(req):
+        req.response.headers['X-Inner'] = '1'
+        return 'inner'
+
+    @wsgify.middleware
+    def outer(req, app):
+        req.response.headers['X-Outer'] = '1'       # this layer's own response
+        passed = req.get_response(app)               # webkit's own: the same request
+        assert req.response.headers['X-Outer'] == '1' and 'X-Inner' not in req.response.headers
+        return passed
+
+    res = TestApp(outer(inner)).get('/')
+    assert res.text == 'inner' and res.headers['X-Inner'] == '1' and 'X-Outer' not in res.headers
