@@ -386,7 +386,9 @@ def test_integration_checks_run_before_a_foreign_application():
     assert client.get('/').text == 'done' and seen == ['GET']
 
 
-def test_integration_reused_request_through_foreign_middleware_keeps_its_response():
+@pytest.mark.parametrize('reach', [lambda app: app, lambda app: Passing(app)],
+                         ids=['webkit layer', 'through foreign middleware'])
+def test_integration_reused_request_keeps_each_layers_response(reach):
     from webkit import wsgify
 
     @wsgify
@@ -397,12 +399,12 @@ def test_integration_reused_request_through_foreign_middleware_keeps_its_respons
     @wsgify.middleware
     def outer(req, app):
         req.response.headers['X-Outer'] = '1'       # this layer's own response
-        passed = req.get_response(Passing(app))      # through foreign middleware
+        passed = req.get_response(reach(app))        # the same request, inside
         assert req.response.headers['X-Outer'] == '1' and 'X-Inner' not in req.response.headers
         return passed
 
     res = TestApp(outer(inner)).get('/')
-    assert res.text == 'inner' and res.headers['X-Inner'] == '1'
+    assert res.text == 'inner' and res.headers['X-Inner'] == '1' and 'X-Outer' not in res.headers
 
 
 def test_integration_a_5xx_answer_saves_no_session_change():
@@ -441,22 +443,3 @@ def test_integration_probe_finds_nothing_in_a_failing_application():
     assert repr(Probe()) == '<Probe routes=None max_body_size=None>'
     probe(Closing())
     assert Closing.closed
-
-
-def test_integration_reused_request_through_a_webkit_layer_keeps_its_response():
-    from webkit import wsgify
-
-    @wsgify
-    def inner(req):
-        req.response.headers['X-Inner'] = '1'
-        return 'inner'
-
-    @wsgify.middleware
-    def outer(req, app):
-        req.response.headers['X-Outer'] = '1'       # this layer's own response
-        passed = req.get_response(app)               # webkit's own: the same request
-        assert req.response.headers['X-Outer'] == '1' and 'X-Inner' not in req.response.headers
-        return passed
-
-    res = TestApp(outer(inner)).get('/')
-    assert res.text == 'inner' and res.headers['X-Inner'] == '1' and 'X-Outer' not in res.headers
