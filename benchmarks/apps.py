@@ -138,9 +138,7 @@ def seed(extra):
 
 def webkit(extra):
     """webkit: a configured application class with a Dispatcher."""
-    from webob import Response
-
-    from webkit import Controller, Dispatcher
+    from webkit import Controller, Dispatcher, Response
 
     class Items(Controller):
         def view(self, item):

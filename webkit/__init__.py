@@ -8,6 +8,7 @@ from .dispatch import Dispatcher
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound, ServerError,
                   TemplateError, URLGenerationError, WebkitError)
 from .request import Request
+from .response import Response
 
 __version__ = '0.1.0'
 
@@ -33,6 +34,7 @@ __all__ = [
     'HTTPMethodNotAllowed',
     'HTTPRouteNotFound',
     'Request',
+    'Response',
     'ServerError',
     'TemplateError',
     'URLGenerationError',

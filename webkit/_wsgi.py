@@ -23,11 +23,12 @@ from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import webob
-from webob import Response, exc
+from webob import exc
 from webob.request import DisconnectionError
 
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request
+from .response import Response
 
 __all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'as_response', 'add_check', 'run_checks',
            'StaticPage', 'internal_error', 'probe', 'Probe']
@@ -169,17 +170,17 @@ def _prepared(req: Request) -> Any:
     return req.response  # a plain WebOb request: set before the handler ran
 
 
-def as_response(req: Request, result: Any) -> Response:
+def as_response(req: Request, result: Any) -> webob.Response:
     """What a handler returned, as a :class:`webob.Response`."""
     app = as_app(req, result)
-    if isinstance(app, Response):
+    if isinstance(app, webob.Response):
         return app
     if isinstance(app, StaticPage) and app.exception is not None:
         return app.exception()
     return webob.Request.send(req, app)  # WebOb's own: no second shortcut, no checks
 
 
-def response_from(layer: Layer, req: Request) -> Response:
+def response_from(layer: Layer, req: Request) -> webob.Response:
     """``req.get_response(layer)`` for a webkit layer: the same request, no guard."""
     req = _request_for(layer, req.environ)
     saved = req.__dict__.pop('_response', _NOTHING)
@@ -219,7 +220,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
         app = as_app(req, result)
         if type(app) is StaticPage:  # headers checked when it was built
             return app(environ, start_response)
-        if isinstance(app, Response):
+        if isinstance(app, webob.Response):
             _public_location(req, app)
             _check_headers(app.headerlist, app.status)
             return _respond(app, environ, start_response)
@@ -332,7 +333,7 @@ def _prefetch(body: Iterable[bytes]) -> '_Prefetched':
     return _Prefetched(first, rest, body)
 
 
-def _public_location(req: Request, resp: Response) -> None:
+def _public_location(req: Request, resp: webob.Response) -> None:
     # WebOb makes a relative Location absolute from the Host header; an
     # application given its public address is redirected there instead.
     public = req.environ.get(PUBLIC_URL)
@@ -343,7 +344,7 @@ def _public_location(req: Request, resp: Response) -> None:
         resp.headers['Location'] = public + location
 
 
-def _precondition_failed(resp: Response, environ: WSGIEnvironment) -> bool:
+def _precondition_failed(resp: webob.Response, environ: WSGIEnvironment) -> bool:
     """Whether If-Match or If-Unmodified-Since fails for ``resp`` (RFC 9110 13.2.2)."""
     if_match = environ.get('HTTP_IF_MATCH')
     if if_match is not None:
@@ -361,7 +362,7 @@ def _precondition_failed(resp: Response, environ: WSGIEnvironment) -> bool:
     return False
 
 
-def _respond(resp: Response, environ: WSGIEnvironment,
+def _respond(resp: webob.Response, environ: WSGIEnvironment,
              start_response: StartResponse) -> Iterable[bytes]:
     method = environ['REQUEST_METHOD']
     if method == 'HEAD' and isinstance(resp, exc.WSGIHTTPException):

@@ -35,6 +35,8 @@ from webob.compat import cgi_FieldStorage  # the stdlib's, with WebOb's fixes
 from webob.multidict import MultiDict, NoVars
 from webob.request import DisconnectionError
 
+from .response import Response
+
 __all__ = ['Request', 'FORM_TYPES', 'PUBLIC_URL', 'origin', 'as_browsers_read']
 
 #: The media types of HTML form bodies (as :attr:`webkit.Request.media_type` gives them).
@@ -163,6 +165,8 @@ class Request(webob.Request):
     ``link`` and ``urlvars`` are set by the dispatcher for each request.
     """
 
+    #: What ``req.response`` is made of: WebOb's, built faster.
+    ResponseClass = Response
     #: Bodies larger than this many bytes are answered with 413 unread.
     max_body_size = 1024 * 1024
     #: Form bodies with more fields than this are answered with 413.

@@ -16,9 +16,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 import tempita
-from webob import Response, exc
+from webob import exc
 
-from webkit import CSRFProtection, Dispatcher, TemplateLoader, wsgify
+from webkit import CSRFProtection, Dispatcher, Response, TemplateLoader, wsgify
 from webkit.csrf import load_secret
 from webkit.forms import FORM_ERROR, json_body, json_errors, render_form, validate, wants_json
 from webkit.log import printable

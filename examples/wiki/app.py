@@ -19,10 +19,10 @@ from html import escape
 from pathlib import Path
 
 import tempita
-from webob import Response, exc
+from webob import exc
 
-from webkit import (CSRFProtection, Dispatcher, Sessions, TemplateLoader, flash, pop_flashes,
-                    wsgify)
+from webkit import (CSRFProtection, Dispatcher, Response, Sessions, TemplateLoader, flash,
+                    pop_flashes, wsgify)
 from webkit.csrf import load_secret
 from webkit.forms import FORM_ERROR, render_form, wants_json
 from webkit.proxy import PublicOrigin

@@ -1,0 +1,147 @@
+"""webkit.Response against webob.Response: the same calls give the same response."""
+import copy
+
+import pytest
+import webob
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from webtest import TestApp
+
+from webkit import Request, Response, wsgify
+
+text = st.text(alphabet=st.characters(codec='utf-8'), max_size=8)
+latin = st.text(alphabet=st.characters(codec='latin-1', exclude_characters='\r\n\0'),
+                max_size=8)
+bodies = st.one_of(st.none(), text, st.binary(max_size=8), st.integers(0, 3))
+jsons = st.recursive(st.none() | st.booleans() | st.integers() | text,
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(text, inner, max_size=3), max_leaves=6)
+# Keyword arguments Response() takes (and a few it refuses).
+settings_ = st.fixed_dictionaries({}, optional={
+    'status': st.sampled_from([200, '201 Created', 204, '304 Not Modified', '404 Not Found']),
+    'content_type': st.sampled_from(['text/plain', 'application/json', 'image/png',
+                                     'text/html; charset=latin-1', '']),
+    'charset': st.sampled_from(['UTF-8', 'latin-1', None]),
+    'json': jsons,
+    'headerlist': st.lists(st.tuples(st.sampled_from(['X-A', 'Content-Length']), latin),
+                           max_size=2),
+    'app_iter': st.lists(st.binary(max_size=4), max_size=2),
+    'conditional_response': st.booleans(),
+    'cache_control': st.sampled_from(['no-store', 'max-age=3']),
+    'no_such_setting': st.just(1),
+})
+# What a handler does with req.response afterwards.
+steps = st.lists(st.one_of(
+    st.tuples(st.just('write'), st.one_of(text, st.binary(max_size=8), st.integers())),
+    st.tuples(st.just('content_type'), st.sampled_from(['text/plain', 'application/json',
+                                                        'text/csv; charset=latin-1'])),
+    st.tuples(st.just('header'), st.sampled_from(['X-Item', 'Content-Length', 'content-length']),
+              st.sampled_from(['1', '12', 'x', ' 3', '+4', '١'])),
+    st.tuples(st.just('content_length'), st.sampled_from([None, 0, 5])),
+    st.tuples(st.just('set_cookie'), st.sampled_from(['a', 'b']), latin),
+    st.tuples(st.just('body'), st.binary(max_size=8)),
+    st.tuples(st.just('app_iter'), st.lists(st.binary(max_size=4), max_size=2)),
+), max_size=5)
+
+
+def _apply(resp, step):
+    kind, *args = step
+    if kind == 'write':
+        resp.write(*args)
+    elif kind == 'header':
+        resp.headers[args[0]] = args[1]
+    elif kind == 'set_cookie':
+        resp.set_cookie(*args)
+    elif kind == 'app_iter':
+        resp.app_iter = iter(args[0])  # a generator-like body, read again by write
+    else:
+        setattr(resp, kind, args[0])
+
+
+def _outcome(cls, body, kw, steps):
+    """What building and changing a response of ``cls`` gives: its state or its error."""
+    kw = copy.deepcopy(kw)  # a body list is the response's own, written to in place
+    try:
+        resp = cls(body, **kw) if body is not None else cls(**kw)
+    except Exception as error:
+        return 'init', type(error)
+    for index, step in enumerate(steps):
+        try:
+            _apply(resp, step)
+        except Exception as error:
+            return index, type(error)
+    app_iter = list(resp.app_iter)
+    return resp.status, resp.headerlist, b''.join(app_iter), resp.conditional_response
+
+
+@settings(max_examples=500, deadline=None)
+@given(bodies, settings_, steps)
+def test_same_as_webob(body, kw, steps):
+    assert _outcome(Response, body, kw, steps) == _outcome(webob.Response, body, kw, steps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.none(), text, st.binary(max_size=8), st.integers(0, 3)), steps)
+def test_same_as_webob_built_plainly(body, steps):
+    # The shapes nearly every handler builds: Response(), Response(str or bytes).
+    assert _outcome(Response, body, {}, steps) == _outcome(webob.Response, body, {}, steps)
+
+
+@settings(max_examples=200, deadline=None)
+@given(jsons, steps)
+def test_same_json_as_webob(value, steps):
+    assert (_outcome(Response, None, {'json': value}, steps)
+            == _outcome(webob.Response, None, {'json': value}, steps))
+
+
+def test_positional_arguments_and_subclass_defaults_take_webobs_way():
+    assert Response('x', '201 Created').status == '201 Created'
+    assert (Response(None, None, [('X-A', '1')]).headerlist
+            == webob.Response(None, None, [('X-A', '1')]).headerlist
+            == [('X-A', '1'), ('Content-Length', '0')])
+
+    class Markup(str):  # a str of another type: WebOb's way too
+        pass
+
+    assert Response(Markup('<b>')).headerlist == webob.Response(Markup('<b>')).headerlist
+
+    class Plain(Response):
+        default_content_type = 'text/plain'
+
+    class WebObPlain(webob.Response):
+        default_content_type = 'text/plain'
+
+    assert Plain('x').headerlist == WebObPlain('x').headerlist == [
+        ('Content-Type', 'text/plain; charset=UTF-8'), ('Content-Length', '1')]
+
+    class Latin(Response):
+        default_charset = 'latin-1'
+
+    assert Latin('é').body == 'é'.encode('latin-1')
+
+
+def test_handlers_get_it_and_a_returned_str_is_appended():
+    @wsgify
+    def app(req):
+        assert type(req.response) is Response and isinstance(req.response, webob.Response)
+        req.response.content_type = 'text/plain'
+        req.response.write('a')
+        return 'b'
+
+    resp = TestApp(app).get('/')
+    assert resp.body == b'ab'
+    assert resp.headers['Content-Type'] == 'text/plain; charset=UTF-8'
+    assert resp.headers['Content-Length'] == '2'
+    assert Request.ResponseClass is Response
+
+
+@pytest.mark.parametrize('headers', [
+    [('Content-Length', '1'), ('Content-Length', '1')],  # twice: WebOb reads the first
+    [('Content-Length', 'x')],
+    [],
+])
+def test_unusual_lengths_are_written_as_webob_writes_them(headers):
+    kw = {'app_iter': [b'x'], 'headerlist': headers}
+    ours = _outcome(Response, None, kw, [('write', b'yz')])
+    assert ours == _outcome(webob.Response, None, kw, [('write', b'yz')])
+    assert ours[0] != 'init'
