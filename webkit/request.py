@@ -338,8 +338,7 @@ class Request(webob.Request):
             text = self.body.decode('utf-8')
             if _too_deep(text):
                 raise ValueError(f'nested deeper than {_JSON_DEPTH} levels')
-            value = json.loads(text, object_pairs_hook=_unique_keys,
-                               parse_constant=_no_constant)
+            value = _JSON_DECODER.decode(text)
             if '\\u' in text:  # only an escape can make a lone surrogate: it fails here
                 json.dumps(value, ensure_ascii=False).encode('utf-8')
         except ValueError as error:  # UnicodeError is a ValueError
@@ -435,6 +434,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> NoReturn:
     raise ValueError(f'{name} is not a JSON value')
+
+
+# Made once: json.loads() with hooks builds a decoder on every call.
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
 
 
 from . import _wsgi  # noqa: E402  (it imports this module: the layers it defines use Request)
