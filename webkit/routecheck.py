@@ -18,7 +18,6 @@ combination is not::
 They run when a dispatcher is first used (each problem a warning in the
 ``webkit`` log), in ``python -m webkit routes --check`` and in the lint.
 """
-import logging
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -112,15 +111,21 @@ def check_routes(routes: Any, *, thorough: bool = True) -> list[RouteProblem]:
 
 def warn_routes(routes: Any) -> list[RouteProblem]:
     """Log each problem of ``routes`` as a warning in the ``webkit`` log (quickly)."""
-    log = logging.getLogger('webkit')
     try:
         problems = check_routes(routes, thorough=False)
     except Exception:  # pragma: no cover (none known: a diagnostic must not stop the app)
-        log.exception('%r: the route checks failed', routes)
+        _log().exception('%r: the route checks failed', routes)
         return []
     for problem in problems:
-        log.warning('%r: %s', routes, problem)
+        _log().warning('%r: %s', routes, problem)
     return problems
+
+
+def _log() -> Any:
+    # Imported when there is something to say: most applications never
+    # need logging (and what it imports) on their way to the first answer.
+    import logging
+    return logging.getLogger('webkit')
 
 
 # -- shadowing -------------------------------------------------------------
