@@ -71,36 +71,52 @@ class Sessions(_wsgi.Layer):
         return f'Sessions({self.app!r})'
 
     def respond(self, req: Request) -> Any:
-        profile = self._cookie.bind(req)
-        data = self._load(profile.get_value())
-        before = json.dumps(data, sort_keys=True)
-        req.environ[_SESSION] = data
+        secure = req.scheme == 'https'
+        text = self._cookie.read_json(req, secure)
+        stored = self._load(text)
+        data = req.environ[_SESSION] = {} if stored is None else stored['data']
         resp = req.get_response(self.app)
         if resp.status_int >= 500:
             # The request failed part-way: keep none of what it changed
             # (a "Saved." flashed before the error would be a lie).
             return resp
-        after = json.dumps(data, sort_keys=True)
-        if after != before:
+        if stored is None or text is None:  # a new session
+            changed = bool(data)
+        else:
+            # The cookie's own JSON is the session as it was: written out as
+            # WebOb wrote it, an unchanged session gives the same text (one
+            # json.dumps, not two). Only other text is compared key-sorted,
+            # which a change of key order alone passes.
+            changed = json.dumps(stored) != text and (
+                json.dumps(json.loads(text)['data'], sort_keys=True)
+                != json.dumps(data, sort_keys=True))
+        if changed:
             value = {'at': int(time.time()), 'data': data} if data else None
             try:
-                resp.headerlist.extend(profile.get_headers(value))
+                resp.headerlist.extend(self._cookie.get_headers(value, secure))
             except ValueError:  # WebOb refuses cookies browsers would drop
                 import logging
                 logging.getLogger('webkit').error(
                     'session not saved: %d bytes of JSON is too much for a cookie '
-                    '(about 4 KB once signed)', len(after))
+                    '(about 4 KB once signed)', len(json.dumps(data)))
         return resp
 
-    def _load(self, stored: Any) -> dict[str, Any]:
-        """The session dict held by a verified cookie value, or a new one."""
+    def _load(self, text: str | None) -> dict[str, Any] | None:
+        """What a verified cookie holds (``{'at': ..., 'data': {...}}``), or None
+        when there is nothing valid in it: a new session then."""
+        if text is None:
+            return None
+        try:
+            stored = json.loads(text)
+        except ValueError:  # signed by us, so never in practice
+            return None
         if not isinstance(stored, dict) or not isinstance(stored.get('data'), dict):
-            return {}
+            return None
         written = stored.get('at')
         if self.max_age is not None and not (
                 type(written) is int and time.time() - written <= self.max_age):
-            return {}
-        return stored['data']
+            return None
+        return stored
 
 
 def session(req: Request) -> dict[str, Any]:
