@@ -331,3 +331,69 @@ def test_csrf_pages_carrying_the_token_are_private_and_uncacheable():
     assert 'Cookie' in first.headers['Vary']
     plain = TestApp(CSRFProtection(wsgify(lambda req: 'no form'), SECRET)).get('/')
     assert 'Cache-Control' not in plain.headers and 'Set-Cookie' not in plain.headers
+
+
+# -- the headers of a page carrying the token, as WebOb's setters made them ---------
+
+@pytest.mark.parametrize('headers', [
+    [],
+    [('Vary', 'Accept-Encoding')],
+    [('Vary', 'Cookie')],
+    [('vary', 'accept, cookie')],
+    [('Vary', 'Accept, Cookie , Origin')],
+    [('Vary', '')],
+    [('Vary', ' , ')],
+    [('Vary', ''), ('Vary', 'Accept')],
+    [('Vary', 'Accept'), ('X-Other', '1'), ('VARY', 'Cookie')],
+    [('Cache-Control', 'max-age=60'), ('Vary', '*')],
+])
+@pytest.mark.parametrize('cache_control_used', [False, True])
+def test_csrf_page_headers_are_what_webobs_setters_make(headers, cache_control_used):
+    from webob import Response
+
+    from webkit.csrf import _private
+
+    before = Response('x')                              # what CSRFProtection did before
+    before.headerlist.extend(headers)
+    if cache_control_used:
+        before.headerlist.append(('Cache-Control', 'max-age=5'))
+    if 'Cookie' not in (before.vary or ()):
+        before.vary = (*(before.vary or ()), 'Cookie')
+    before.cache_control = 'private, no-store'
+    now = Response('x')
+    now.headerlist.extend(headers)
+    if cache_control_used:
+        now.cache_control.max_age = 5                   # WebOb's setter failed after this
+    _private(now)
+    assert now.headerlist == before.headerlist
+    assert now.cache_control.private and now.cache_control.no_store
+    assert now.cache_control.max_age is None
+
+
+def test_csrf_page_whose_handler_set_cache_control_is_still_private():
+    @wsgify
+    def app(req):
+        req.response.cache_control.max_age = 60         # a public page, it thinks
+        return render_form('<form method="post"></form>', req=req)
+
+    res = TestApp(CSRFProtection(app, SECRET)).get('/')
+    assert res.headers['Cache-Control'] == 'private, no-store'
+    assert res.headers['Vary'] == 'Cookie' and 'webkit_csrf=' in res.headers['Set-Cookie']
+
+
+def test_csrf_cookie_keeps_its_name_when_an_inner_layer_changes_the_scheme():
+    @wsgify
+    def app(req):
+        req.environ['wsgi.url_scheme'] = 'https'
+        return csrf_token(req)
+
+    client = TestApp(CSRFProtection(app, SECRET))
+    first = client.get('/')
+    assert first.headers['Set-Cookie'].startswith('webkit_csrf=')
+    again = client.get('/')                             # read back under the same name
+    assert again.text == first.text and 'Set-Cookie' not in again.headers
+
+
+def test_form_field_without_the_layer_is_none():
+    from webkit.csrf import form_field
+    assert form_field(Request.blank('/')) is None

@@ -168,6 +168,25 @@ class _Token:
         return self._value
 
 
+def _private(resp: Any) -> None:
+    """Keep ``resp`` out of shared caches: ``Vary: Cookie`` (added to the ``Vary``
+    there, unless in it) and ``Cache-Control: private, no-store``.
+
+    The headers WebOb's ``resp.vary`` and ``resp.cache_control`` setters
+    make, without parsing and rewriting a ``Vary`` that is not there; and
+    ``Cache-Control`` set as a header, since WebOb's setter fails (a
+    TypeError) once the application has used ``resp.cache_control``.
+    """
+    headers = resp.headerlist
+    if not any(name.lower() == 'vary' for name, _ in headers):
+        headers.append(('Vary', 'Cookie'))
+    else:
+        vary = resp.vary or ()  # the first Vary header's names (WebOb reads no other)
+        if 'Cookie' not in vary:
+            resp.vary = (*vary, 'Cookie')
+    resp.headers['Cache-Control'] = 'private, no-store'
+
+
 def csrf_token(req: Request) -> str:
     """The CSRF token of this request's client (for JavaScript or custom forms).
 
@@ -226,8 +245,8 @@ class CSRFProtection(_wsgi.Layer):
         return f'CSRFProtection({self.app!r}, field={self.field!r})'
 
     def respond(self, req: Request) -> Any:
-        profile = self._cookie.bind(req)
-        token = req.environ[_TOKEN] = _Token(profile.get_value(), self.field)
+        secure = req.scheme == 'https'
+        token = req.environ[_TOKEN] = _Token(self._cookie.read(req, secure), self.field)
         if req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req)):
             _wsgi.add_check(req, self._check)
         resp = req.get_response(self.app)
@@ -235,10 +254,8 @@ class CSRFProtection(_wsgi.Layer):
             # Only a page that carries the token needs the cookie, and it is
             # this client's own: no shared cache may keep it for others.
             if token.stored != token.value:
-                resp.headerlist.extend(profile.get_headers(token.value))
-            if 'Cookie' not in (resp.vary or ()):
-                resp.vary = (*(resp.vary or ()), 'Cookie')
-            resp.cache_control = 'private, no-store'
+                resp.headerlist.extend(self._cookie.get_headers(token.value, secure))
+            _private(resp)
         return resp
 
     def _check(self, req: Request) -> Any:
