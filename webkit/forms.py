@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from html import escape
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, NamedTuple
 
 from formencode import Invalid, htmlfill
 from webob import Response, exc
@@ -43,6 +43,10 @@ _SCANNED = _FIELDS | {'form', 'form:error'}
 _SPECIAL_SCHEMES = ('http', 'https')
 _SCHEME = re.compile(r'([A-Za-z][A-Za-z0-9+.-]*):').match
 _AUTHORITY_END = re.compile(r'[/?#]')
+
+#: Where a tag starts, as ``HTMLParser.getpos()`` gives it: ``(line, column)``.
+_Pos = tuple[int, int]
+_Attrs = list[tuple[str, str | None]]
 
 
 def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
@@ -78,114 +82,199 @@ def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
     # nothing); a first render must not blank the template's own values.
     force_defaults = defaults is not None
     defaults = _single_values(defaults) if force_defaults else {}
-    errors = {key: str(value) for key, value in (errors or {}).items()}
+    messages = {key: str(value) for key, value in (errors or {}).items()}
+    filler = _Filler(defaults, skip_passwords=True, force_defaults=force_defaults,
+                     data_formencode_form=form, data_formencode_ignore=True)
     token = form_field(req) if req is not None else None
-    tags = _scan(html)
-    edits: list[tuple[int, int, str]] = []
-    if token is not None:
-        field, value = token
-        edits += _token_fields(tags, req, field, value)
-        defaults[field] = value
-    if errors:
-        edits += _error_marks(tags, errors, form)
-    for at, end, text in sorted(edits, key=lambda edit: (edit[0], edit[1]), reverse=True):
-        html = html[:at] + text + html[end:]
-    return htmlfill.render(html, defaults=defaults, auto_insert_errors=False,
-                           skip_passwords=True, force_defaults=force_defaults,
-                           data_formencode_form=form, data_formencode_ignore=True)
+    if token is not None or messages:
+        page = _read(html, form)
+        if token is not None:
+            field, value = token
+            defaults[field] = value
+            filler.token = [('type', 'hidden'), ('name', field), ('value', value)]
+            filler.token_forms = _token_forms(page, req, field)
+        if messages:
+            filler.mark(page, messages)
+    filler.feed(html)
+    filler.close()
+    return filler.text()
+
+
+class _Filler(htmlfill.FillingParser):
+    """htmlfill's parser, also writing the error messages, the marks of the
+    fields in error and the CSRF token as it fills: the page is read once.
+
+    Each addition is written as htmlfill would write it had the page held
+    it: a marked field is handed to htmlfill with its added attributes, the
+    token field is filled as any hidden field, and text is dropped where
+    htmlfill drops the page's own (inside a replaced ``<textarea>``, a
+    ``<form:iferror>``). Which forms and fields get them needs the whole
+    page: that comes from :func:`_read`.
+    """
+
+    def __init__(self, defaults: dict[str, Any], **options: Any) -> None:
+        super().__init__(defaults, **options)
+        self.messages: dict[str, str] = {}  # by name; FillingParser's errors stay empty
+        self.fields: dict[_Pos, str] = {}
+        self.shown: set[str | None] = set()
+        self.form_message = ''  # the orphan errors', after the first form's opening tag
+        self.form_message_at: _Pos | None = None
+        self.token: _Attrs = []
+        self.token_forms: set[_Pos] = set()
+
+    def mark(self, page: '_Page', messages: dict[str, str]) -> None:
+        """Show ``messages`` beside their fields, at their markers, or as the form's."""
+        orphans = [key for key in messages if key not in page.names]
+        if orphans:
+            messages[FORM_ERROR] = ' '.join(messages.pop(key) for key in orphans)
+        self.messages = messages
+        self.fields = page.fields
+        self.shown = set(page.markers)
+        if FORM_ERROR in messages and FORM_ERROR not in page.markers | page.names:
+            message = _message(FORM_ERROR, messages[FORM_ERROR])
+            if page.first_form is None:
+                self.write_text(message)  # the page's very start
+            else:
+                self.form_message, self.form_message_at = message, page.first_form
+
+    # A tag starts at the same (line, column) here as in _Scanner's reading:
+    # both are the standard library's HTMLParser.
+    def handle_starttag(self, tag: str, attrs: _Attrs, startend: bool = False) -> None:
+        if tag == 'form':
+            self._form(attrs, startend)
+        elif self.messages and tag == 'form:error':
+            self._marker(attrs)
+        elif self.messages and self.fields.get(self.getpos()) in self.messages:
+            self._field(tag, attrs, startend)
+        else:
+            super().handle_starttag(tag, attrs, startend)
+
+    def _form(self, attrs: _Attrs, startend: bool) -> None:
+        """After a form's opening tag: the orphan errors' message, the token."""
+        super().handle_starttag('form', attrs, startend)  # writes what precedes it
+        at = self.getpos()
+        message = at == self.form_message_at
+        token = at in self.token_forms
+        if not message and not token:
+            return
+        # htmlfill copies a tag's text when it reaches the next one: this goes first.
+        self._write(self.get_starttag_text())
+        if message:
+            self._write(self.form_message)
+        if token:
+            super().handle_starttag('input', list(self.token))
+        self.skip_next = True  # the opening tag is written
+
+    def _marker(self, attrs: _Attrs) -> None:
+        """A ``<form:error>`` marker: its message, if any, in its place."""
+        self.write_pos()
+        name = _get(attrs, 'name')
+        if name in self.messages:
+            self._write(_message(name, self.messages[name]))
+        self.skip_next = True  # the marker itself is left out
+
+    def _field(self, tag: str, attrs: _Attrs, startend: bool) -> None:
+        """A field in error: its message first (unless shown already), then the
+        field with its marks, filled by htmlfill or, if it leaves it, as is."""
+        name = self.fields[self.getpos()]
+        if name not in self.shown:
+            self.shown.add(name)
+            self.write_pos()
+            self._write(_message(name, self.messages[name]) + '\n')
+        attrs = _marked(attrs, name)
+        super().handle_starttag(tag, list(attrs), startend)
+        if not self.skip_next and not self.skip_output():
+            # htmlfill would copy the tag (a password, a button): the marked one.
+            self.write_text(_start_tag(tag, attrs, startend))
+            self.skip_next = True
+
+    def _write(self, text: str) -> None:
+        if not self.skip_output():
+            self.write_text(text)
 
 
 class _Tag:
-    """One tag of the page: its name, attributes and where its text lies."""
+    """One tag of the page: its name, attributes and where it starts."""
 
-    __slots__ = ('name', 'attrs', 'start', 'end', 'closing', 'empty')
+    __slots__ = ('name', 'attrs', 'pos', 'closing')
 
-    def __init__(self, name: str, attrs: list[tuple[str, str | None]], start: int, end: int,
-                 closing: bool = False, empty: bool = False) -> None:
+    def __init__(self, name: str, attrs: _Attrs, pos: _Pos, closing: bool = False) -> None:
         self.name = name
         self.attrs = attrs
-        self.start = start
-        self.end = end
+        self.pos = pos
         self.closing = closing
-        self.empty = empty
 
     def get(self, key: str) -> Any:  # str, or None: absent, or present without a value
-        return next((value for name, value in self.attrs if name == key), None)
+        return _get(self.attrs, key)
 
-    def rewritten(self, **extra: str) -> str:
-        """The tag's text with attributes added (``class`` appended to)."""
-        extra = {name.rstrip('_').replace('_', '-'): value for name, value in extra.items()}
-        attrs = []
-        for name, value in self.attrs:
-            if name == 'class' and 'class' in extra:
-                value = f'{value or ""} {extra.pop("class")}'.strip()
-            if name not in extra:
-                attrs.append((name, value))
-        attrs += list(extra.items())
-        text = ''.join(f' {name}' if value is None else f' {name}="{escape(value)}"'
-                       for name, value in attrs)
-        return f'<{self.name}{text}{" /" if self.empty else ""}>'
+
+def _get(attrs: _Attrs, key: str) -> Any:
+    return next((value for name, value in attrs if name == key), None)
 
 
 class _Scanner(HTMLParser):
-    """The form, field and marker tags of a page, with their offsets."""
+    """The form, field and marker tags of a page, with their positions."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.html = html
-        self.lines = [0]
-        self.lines += [index + 1 for index, char in enumerate(html) if char == '\n']
         self.tags: list[_Tag] = []
 
     @classmethod
     def scan(cls, html: str) -> list[_Tag]:
-        scanner = cls(html)
+        scanner = cls()
         scanner.feed(html)
         scanner.close()
         return scanner.tags
 
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self.lines[line - 1] + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]],
-                        empty: bool = False) -> None:
+    def handle_starttag(self, tag: str, attrs: _Attrs) -> None:
         if tag in _SCANNED:
-            start = self._offset()
-            text = self.get_starttag_text()
-            end = start + len(text)  # type: ignore[arg-type]  # set in a start tag
-            self.tags.append(_Tag(tag, attrs, start, end, empty=empty))
+            self.tags.append(_Tag(tag, attrs, self.getpos()))
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs, empty=True)
+    def handle_startendtag(self, tag: str, attrs: _Attrs) -> None:
+        self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ('form', 'form:error'):
-            start = self._offset()
-            end = self.html.find('>', start) + 1 or len(self.html)
-            self.tags.append(_Tag(tag, [], start, end, closing=True))
+        if tag == 'form':
+            self.tags.append(_Tag(tag, [], self.getpos(), closing=True))
+
+
+class _Page(NamedTuple):
+    """What :func:`render_form` needs to know of a page before filling it:
+    what htmlfill would know only once past the place it matters."""
+
+    #: The name of each field (of ``form``), by where it starts.
+    fields: dict[_Pos, str]
+    names: frozenset[str]
+    #: The names of the ``<form:error>`` markers.
+    markers: frozenset[str | None]
+    first_form: _Pos | None
+    #: Each POST form: where it starts, its action, the names of its fields.
+    post_forms: tuple[tuple[_Pos, str | None, frozenset[str | None]], ...]
 
 
 @functools.lru_cache(maxsize=256)
-def _scan(html: str) -> tuple[_Tag, ...]:
-    """The tags of ``html``, read once per distinct page: a form's template
+def _read(html: str, form: str | None) -> _Page:
+    """``html`` read once per distinct page (and ``form``): a form's template
     gives the same text request after request, errors and token aside."""
-    return tuple(_Scanner.scan(html))
+    tags = _Scanner.scan(html)
+    fields = {tag.pos: tag.get('name') for tag in tags
+              if tag.name in _FIELDS and tag.get('name') is not None
+              and tag.get('data-formencode-ignore') is None
+              and (form is None or tag.get('data-formencode-form') == form)}
+    markers = frozenset(tag.get('name') for tag in tags if tag.name == 'form:error')
+    forms = [index for index, tag in enumerate(tags) if tag.name == 'form' and not tag.closing]
+    post_forms = tuple(
+        (tags[index].pos, tags[index].get('action'),
+         frozenset(tag.get('name') for tag in _inside_form(tags, index) if tag.name in _FIELDS))
+        for index in forms if (tags[index].get('method') or '').lower() == 'post')
+    return _Page(fields, frozenset(fields.values()), markers,
+                 tags[forms[0]].pos if forms else None, post_forms)
 
 
-def _token_fields(tags: Sequence[_Tag], req: Any, field: str,
-                 value: str) -> list[tuple[int, int, str]]:
-    """Insert the hidden token into each POST form posting to this site."""
-    hidden = f'<input type="hidden" name="{escape(field)}" value="{escape(value)}">'
-    edits: list[tuple[int, int, str]] = []
-    for index, tag in enumerate(tags):
-        if tag.name != 'form' or tag.closing or (tag.get('method') or '').lower() != 'post':
-            continue
-        inside = _inside_form(tags, index)
-        if _posts_here(tag.get('action'), req) and not any(
-                t.name in _FIELDS and t.get('name') == field for t in inside):
-            edits.append((tag.end, tag.end, hidden))
-    return edits
+def _token_forms(page: _Page, req: Any, field: str) -> set[_Pos]:
+    """The POST forms posting to this site that lack a ``field`` of their own."""
+    return {at for at, action, names in page.post_forms
+            if field not in names and _posts_here(action, req)}
 
 
 def _inside_form(tags: Sequence[_Tag], index: int) -> list[_Tag]:
@@ -215,39 +304,23 @@ def _posts_here(action: str | None, req: Request) -> bool:
     return bool(authority) and req.is_same_origin(f'{scheme}://{authority}')
 
 
-def _error_marks(tags: Sequence[_Tag], errors: dict[str, Any],
-                 form: str | None) -> list[tuple[int, int, str]]:
-    """Show each error beside its field, or at its marker; tie them with aria."""
-    fields = [tag for tag in tags if tag.name in _FIELDS and tag.get('name') is not None
-              and tag.get('data-formencode-ignore') is None
-              and (form is None or tag.get('data-formencode-form') == form)]
-    names = {tag.get('name') for tag in fields}
-    orphans = [key for key in errors if key not in names]
-    if orphans:
-        errors[FORM_ERROR] = ' '.join(errors.pop(key) for key in orphans)
-    markers = {tag.get('name') for tag in tags if tag.name == 'form:error' and not tag.closing}
-    edits: list[tuple[int, int, str]] = []
-    for tag in tags:
-        if tag.name == 'form:error':  # replaced by its message, or by nothing
-            message = errors.get(tag.get('name')) if not tag.closing else None
-            text = _message(tag.get('name'), message) if message is not None else ''
-            edits.append((tag.start, tag.end, text))
-    shown = set(markers)
-    for tag in fields:
-        name = tag.get('name')
-        if name not in errors:
-            continue
-        text = tag.rewritten(class_='error', aria_invalid='true',
-                             aria_describedby=_message_id(name))
-        if name not in shown:
-            shown.add(name)
-            text = _message(name, errors[name]) + '\n' + text
-        edits.append((tag.start, tag.end, text))
-    if FORM_ERROR in errors and FORM_ERROR not in shown:
-        first_form = next((tag for tag in tags if tag.name == 'form' and not tag.closing), None)
-        at = first_form.end if first_form is not None else 0
-        edits.append((at, at, _message(FORM_ERROR, errors[FORM_ERROR])))
-    return edits
+def _marked(attrs: _Attrs, name: str) -> _Attrs:
+    """A field's ``attrs`` with its error marks (``class`` appended to)."""
+    extra: dict[str, str] = {'class': 'error', 'aria-invalid': 'true',
+                             'aria-describedby': _message_id(name)}
+    marked = []
+    for key, value in attrs:
+        if key == 'class' and 'class' in extra:
+            value = f'{value or ""} {extra.pop("class")}'.strip()
+        if key not in extra:
+            marked.append((key, value))
+    return marked + list(extra.items())
+
+
+def _start_tag(tag: str, attrs: _Attrs, startend: bool) -> str:
+    text = ''.join(f' {name}' if value is None else f' {name}="{escape(value)}"'
+                   for name, value in attrs)
+    return f'<{tag}{text}{" /" if startend else ""}>'
 
 
 def _message_id(name: str) -> str:
