@@ -322,3 +322,31 @@ def test_a_cookie_header_that_is_not_utf8_is_no_session_and_no_token(header):
     environ = {'HTTP_COOKIE': header}
     assert client.get('/', extra_environ=environ).text == '{} GET'
     assert client.post('/', {'x': '1'}, extra_environ=environ, status=403)
+
+
+def test_the_cookies_are_read_only_by_requests_that_need_them(monkeypatch):
+    # Verifying a signed cookie is most of what sessions and CSRF cost a
+    # request: one that never reads the session nor shows a form pays nothing.
+    from webkit import CSRFProtection, csrf_token
+    from webkit._cookies import SignedCookie
+
+    @wsgify
+    def app(req):
+        if req.path_info == '/visit':
+            session(req)['visits'] = session(req).get('visits', 0) + 1
+            return f'{session(req)["visits"]} {csrf_token(req) == csrf_token(req)}'
+        return 'plain'
+
+    reads = []
+    read_json = SignedCookie.read_json
+    monkeypatch.setattr(SignedCookie, 'read_json', lambda self, req, secure: (
+        reads.append(self.name), read_json(self, req, secure))[1])
+    client = TestApp(Sessions(CSRFProtection(app, SECRET), SECRET))
+    assert client.get('/visit').text == '1 True'
+    assert client.get('/visit').text == '2 True'
+    assert reads == ['webkit_session', 'webkit_csrf'] * 2  # once each per request
+    reads.clear()
+    assert client.get('/').text == 'plain'
+    assert reads == []
+    assert client.post('/', {'csrf_token': 'forged'}, status=403)
+    assert reads == ['webkit_csrf']  # the check reads the token, not the session

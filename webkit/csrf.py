@@ -148,23 +148,38 @@ class CSRFRefused(exc.HTTPForbidden):
 class _Token:
     """One request's CSRF token: the one its cookie holds, or a new one when used.
 
-    ``used`` is set when a page takes the token (:func:`csrf_token`), so that
-    :class:`CSRFProtection` sends the cookie and keeps shared caches away
-    from that page, as Django's middleware does with ``CSRF_COOKIE_USED``.
+    The cookie is read when the token is first needed (a form, a check):
+    most requests need neither. ``used`` is set when a page takes the
+    token (:func:`csrf_token`), so that :class:`CSRFProtection` sends the
+    cookie and keeps shared caches away from that page, as Django's
+    middleware does with ``CSRF_COOKIE_USED``.
     """
 
-    __slots__ = ('stored', 'field', 'used', '_value')
+    __slots__ = ('cookie', 'secure', 'field', 'used', '_read', '_stored', '_value')
 
-    def __init__(self, stored: object, field: str) -> None:
-        self.stored = stored if isinstance(stored, str) and stored else None
+    def __init__(self, cookie: SignedCookie, secure: bool, field: str) -> None:
+        self.cookie = cookie
+        # Taken before the application runs: the cookie is written under the
+        # name it was read with, whatever an inner layer does to the scheme.
+        self.secure = secure
         self.field = field
         self.used = False
-        self._value = self.stored
+        self._read = False
+        self._stored: str | None = None
+        self._value: str | None = None
 
-    @property
-    def value(self) -> str:
+    def stored(self, req: Request) -> str | None:
+        """The token the client's cookie holds, if any."""
+        if not self._read:
+            value = self.cookie.read(req, self.secure)
+            self._stored = value if isinstance(value, str) and value else None
+            self._read = True
+        return self._stored
+
+    def value(self, req: Request) -> str:
+        """The client's token, or a new one for a client that has none."""
         if self._value is None:
-            self._value = secrets.token_urlsafe(32)
+            self._value = self.stored(req) or secrets.token_urlsafe(32)
         return self._value
 
 
@@ -197,7 +212,7 @@ def csrf_token(req: Request) -> str:
     if token is None:
         raise MissingLayerError('csrf_token', 'CSRFProtection')
     token.used = True
-    return token.value
+    return token.value(req)
 
 
 def form_field(req: Request) -> tuple[str, str] | None:
@@ -206,7 +221,7 @@ def form_field(req: Request) -> tuple[str, str] | None:
     if token is None:
         return None
     token.used = True
-    return token.field, token.value
+    return token.field, token.value(req)
 
 
 class CSRFProtection(_wsgi.Layer):
@@ -245,21 +260,20 @@ class CSRFProtection(_wsgi.Layer):
         return f'CSRFProtection({self.app!r}, field={self.field!r})'
 
     def respond(self, req: Request) -> Any:
-        secure = req.scheme == 'https'
-        token = req.environ[_TOKEN] = _Token(self._cookie.read(req, secure), self.field)
+        token = req.environ[_TOKEN] = _Token(self._cookie, req.scheme == 'https', self.field)
         if req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req)):
             _wsgi.add_check(req, self._check)
         resp = req.get_response(self.app)
         if token.used:
             # Only a page that carries the token needs the cookie, and it is
             # this client's own: no shared cache may keep it for others.
-            if token.stored != token.value:
-                resp.headerlist.extend(self._cookie.get_headers(token.value, secure))
+            if token.stored(req) != token.value(req):
+                resp.headerlist.extend(self._cookie.get_headers(token.value(req), token.secure))
             _private(resp)
         return resp
 
     def _check(self, req: Request) -> Any:
-        reason = self._refusal(req, req.environ[_TOKEN].stored)
+        reason = self._refusal(req, req.environ[_TOKEN].stored(req))
         if reason is None:
             return None
         refusal = CSRFRefused(reason, cross_site=reason == CROSS_SITE)

@@ -37,7 +37,7 @@ from .request import Request
 __all__ = ['Sessions', 'session', 'flash', 'pop_flashes']
 
 _FLASHES = '_flashes'
-# The environ key of the session dict (only this module reads it).
+# The environ key of the request's session state (only this module reads it).
 _SESSION = 'webkit.session'
 #: Flash messages kept at most; older ones give way (nobody reads 300 "Saved.").
 MAX_FLASHES = 10
@@ -71,15 +71,14 @@ class Sessions(_wsgi.Layer):
         return f'Sessions({self.app!r})'
 
     def respond(self, req: Request) -> Any:
-        secure = req.scheme == 'https'
-        text = self._cookie.read_json(req, secure)
-        stored = self._load(text)
-        data = req.environ[_SESSION] = {} if stored is None else stored['data']
+        state = req.environ[_SESSION] = _State(self, req.scheme == 'https')
         resp = req.get_response(self.app)
-        if resp.status_int >= 500:
-            # The request failed part-way: keep none of what it changed
-            # (a "Saved." flashed before the error would be a lie).
+        if state.data is None or resp.status_int >= 500:
+            # Never read, so unchanged; or the request failed part-way: keep
+            # none of what it changed (a "Saved." flashed before the error
+            # would be a lie).
             return resp
+        data, stored, text = state.data, state.stored, state.text
         if stored is None or text is None:  # a new session
             changed = bool(data)
         else:
@@ -93,7 +92,7 @@ class Sessions(_wsgi.Layer):
         if changed:
             value = {'at': int(time.time()), 'data': data} if data else None
             try:
-                resp.headerlist.extend(self._cookie.get_headers(value, secure))
+                resp.headerlist.extend(self._cookie.get_headers(value, state.secure))
             except ValueError:  # WebOb refuses cookies browsers would drop
                 import logging
                 logging.getLogger('webkit').error(
@@ -119,12 +118,37 @@ class Sessions(_wsgi.Layer):
         return stored
 
 
+class _State:
+    """One request's session, read from its cookie when a handler first asks."""
+
+    __slots__ = ('sessions', 'secure', 'data', 'stored', 'text')
+
+    def __init__(self, sessions: Sessions, secure: bool) -> None:
+        self.sessions = sessions
+        # Taken before the application runs: the cookie is written under the
+        # name it was read with, whatever an inner layer does to the scheme.
+        self.secure = secure
+        self.data: dict[str, Any] | None = None
+        self.stored: dict[str, Any] | None = None
+        self.text: str | None = None
+
+    def load(self, req: Request) -> dict[str, Any]:
+        if self.data is None:
+            # Verifying the signature and parsing the JSON is most of what a
+            # session costs: a request that never reads it pays neither.
+            layer = self.sessions
+            self.text = layer._cookie.read_json(req, self.secure)
+            self.stored = layer._load(self.text)
+            self.data = {} if self.stored is None else self.stored['data']
+        return self.data
+
+
 def session(req: Request) -> dict[str, Any]:
     """The session dict of ``req`` (the application must be inside :class:`Sessions`)."""
-    data = req.environ.get(_SESSION)
-    if data is None:
+    state = req.environ.get(_SESSION)
+    if state is None:
         raise MissingLayerError('session', 'Sessions')
-    return data
+    return state.load(req)
 
 
 def flash(req: Request, message: object) -> None:
