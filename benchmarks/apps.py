@@ -155,6 +155,7 @@ def webkit(extra):
         routes.connect('cookie', '/cookie/{item}', 'cookie')
         routes.connect('response', '/resp/{item}', 'response')
         routes.connect('json', '/json', 'json', methods=['POST'])
+        routes.connect('guarded', '/guarded', 'guarded', methods=['POST'])
         for i, path in enumerate(_extra(extra)):
             routes.connect(f'r{i}', path, 'view')
 
@@ -187,6 +188,11 @@ def webkit(extra):
             from webkit.forms import render_form
             errors = {} if '@' in req.POST.get('email', '') else {'email': 'Enter an email'}
             return render_form(FORM, req.POST, errors, req=req)
+
+        def guarded(self, req):
+            from webkit import session
+            session(req).get('user')  # whose form it is: the session is read
+            return self.form(req)
 
         __call__ = routes
 
@@ -288,11 +294,13 @@ def falcon(extra):
     class Form:
         def on_post(self, req, resp):
             resp.content_type = 'text/html'
-            form = req.context.get('form')  # read by the guard, if there is one
-            if form is None:
-                resp.text = refill(_falcon_form(req))
-            else:
-                resp.text = refill(form, GUARDED_FORM)
+            resp.text = refill(_falcon_form(req))
+
+    class Guarded:
+        def on_post(self, req, resp):
+            req.context.session.get('user')  # whose form it is (read by the guard)
+            resp.content_type = 'text/html'
+            resp.text = refill(req.context.form, GUARDED_FORM)  # the form the guard read
 
     app = fc.App()
     app.req_options.auto_parse_form_urlencoded = False
@@ -306,6 +314,7 @@ def falcon(extra):
     app.add_route('/cookie/{item}', Cookie())
     app.add_route('/resp/{item}', view)  # a responder always answers through resp
     app.add_route('/json', Json())
+    app.add_route('/guarded', Guarded())
     for path in _extra(extra):
         app.add_route(path, view)
     return app, None

@@ -131,9 +131,9 @@ def in_process(number, repeat):
             funcs[name, label] = _request(app, method, path, body)
     guarded, _ = build_all(10, GUARDED)
     for name, (app, (cookie, body)) in guarded.items():
-        status = call(app, 'POST', '/form', body, cookie)
+        status = call(app, 'POST', '/guarded', body, cookie)
         notes[name, GUARDED_LABEL] = '' if status.startswith('200') else f' ({status[:3]})'
-        funcs[name, GUARDED_LABEL] = _request(app, 'POST', '/form', body, cookie)
+        funcs[name, GUARDED_LABEL] = _request(app, 'POST', '/guarded', body, cookie)
     rows = {}
     for (name, label), micros in in_turns(funcs, number, repeat).items():
         rows.setdefault(name, {})[label] = (micros, notes[name, label])
