@@ -20,6 +20,10 @@ import webob
 
 __all__ = ['Response']
 
+# json.dumps() with separators builds an encoder on every call: this is
+# the one it would build for WebOb's ``json=``.
+_JSON_ENCODER = json.JSONEncoder(separators=(',', ':'))
+
 
 class Response(webob.Response):
     """:class:`webob.Response`, built and written to faster in the common cases."""
@@ -36,7 +40,7 @@ class Response(webob.Response):
                 super().__init__(body, status, *args, **kw)
                 return
             # WebOb's own encoding of ``json=``, with its content type.
-            body = json.dumps(kw['json'], separators=(',', ':')).encode('UTF-8')
+            body = _JSON_ENCODER.encode(kw['json']).encode('UTF-8')
             content_type = 'application/json'
         elif body is None:
             body = b''
