@@ -239,18 +239,15 @@ def webkit_guarded(extra):
     """
     import time
 
-    from webob import Request
-
     from webkit import CSRFProtection, Sessions
     from webkit._cookies import SignedCookie
 
     app, _ = webkit(extra)
-    blank = Request.blank('/')
     cookies = []
     for salt, name, value in [('webkit.session', 'webkit_session',
                                {'at': int(time.time()), 'data': {'user': 'ada'}}),
                               ('webkit.csrf', 'webkit_csrf', TOKEN)]:
-        header = SignedCookie(SECRET, salt, name).bind(blank).get_headers(value)[0][1]
+        header = SignedCookie(SECRET, salt, name).get_headers(value, secure=False)[0][1]
         cookies.append(header.split(';')[0])
     return (Sessions(CSRFProtection(app, SECRET), SECRET),
             ('; '.join(cookies), GUARDED_BODY))

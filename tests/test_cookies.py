@@ -382,7 +382,10 @@ def test_signed_cookie_reads_back_what_it_wrote_as_webob_did(value, secure, othe
         written = cookie.get_headers(value, secure)
     except ValueError:                                   # too large for a browser
         return
-    assert written == cookie.bind(blank).get_headers(value)
+    profile = CookieProfile('__Host-webkit_session' if secure else 'webkit_session',
+                            secure=secure, httponly=True, samesite='Lax', path='/',
+                            serializer=_WebObRotation([NEW, OLD], 'webkit.session'))
+    assert written == profile.bind(blank).get_headers(value)
     pair = written[0][1].split(';')[0]
     for header in (pair, f'{others}; {pair}', f'{pair}; {others}'):
         req = WebObRequest.blank(blank.url, headers={'Cookie': header})
@@ -390,8 +393,6 @@ def test_signed_cookie_reads_back_what_it_wrote_as_webob_did(value, secure, othe
         before = CookieProfile(pair.partition('=')[0],
                                serializer=_WebObRotation([NEW, OLD], 'webkit.session'))
         assert _outcome(lambda: cookie.read(req, secure)) == \
-            _outcome(lambda: before.bind(req).get_value())
-        assert _outcome(lambda: cookie.bind(req).get_value()) == \
             _outcome(lambda: before.bind(req).get_value())
     req = WebObRequest.blank(blank.url, headers={'Cookie': pair})
     assert cookie.read(req, secure) == json.loads(json.dumps(value))
@@ -403,6 +404,9 @@ class _WebObRotation:
 
     def __init__(self, secrets, salt):
         self.signers = [SignedSerializer(secret, salt) for secret in secrets]
+
+    def dumps(self, value):
+        return self.signers[0].dumps(value)
 
     def loads(self, data):
         for signer in self.signers:
@@ -425,7 +429,7 @@ def test_a_signed_value_reads_as_webob_reads_it(payload, text):
     req = WebObRequest.blank('/', headers={'Cookie': 'webkit_csrf=' + value})
     assert cookie.read_json(req, False) == text
     expected = _webob_loads([NEW], 'webkit.csrf', value)[1]
-    assert cookie.read(req, False) == expected == cookie.bind(req).get_value()
+    assert cookie.read(req, False) == expected
 
 
 def test_signed_cookie_repr_names_the_cookie():

@@ -235,7 +235,7 @@ def csrf_request(field='csrf_token', **environ):
     from webkit.csrf import CSRFProtection
     seen = []
     app = CSRFProtection(wsgify(lambda req: seen.append(req)), SECRET, field=field)
-    cookie = app._cookie.bind(Request.blank('/')).get_headers('TOKEN')[0][1].split(';')[0]
+    cookie = app._cookie.get_headers('TOKEN', secure=False)[0][1].split(';')[0]
     Request.blank('/', environ=environ, headers={'Cookie': cookie}).get_response(app)
     return seen[0]
 

@@ -157,12 +157,10 @@ class SignedCookie:
     ``settings`` go to WebOb's :class:`~webob.cookies.CookieProfile`
     (``max_age``, say).
 
-    >>> from webob import Request
     >>> cookie = SignedCookie('s3cret-' * 6, 'example', 'token')
     >>> cookie
     <SignedCookie 'token'>
-    >>> [value.split('=')[0] for _, value in
-    ...  cookie.bind(Request.blank('https://example.org/')).get_headers('x')]
+    >>> [value.split('=')[0] for _, value in cookie.get_headers('x', secure=True)]
     ['__Host-token']
     """
 
@@ -175,10 +173,6 @@ class SignedCookie:
                                   httponly=True, samesite='Lax', path='/',
                                   serializer=serializer, **settings)
             for secure in (False, True)}
-
-    def bind(self, req: Any) -> Any:
-        """The profile for ``req``'s scheme, bound to it (``get_value()``, ``get_headers()``)."""
-        return self._profiles[req.scheme == 'https'].bind(req)
 
     def read_json(self, req: Any, secure: bool) -> str | None:
         """The JSON text ``req``'s cookie holds, or None: no cookie, or not signed by us.
