@@ -228,17 +228,18 @@ def _wrk(port, seconds):
 def servers(names, seconds, rounds):
     """Requests per second under waitress and gunicorn (median of the rounds).
 
-    The apps take turns within each round, so a slow spell of a shared
-    machine falls on all of them rather than on whichever ran then. The
-    raw callable and webkit also run on ``webkit.serve``, which is
-    waitress with webkit's settings and its stricter connection handling.
+    The apps and the servers take turns within each round, so a slow
+    spell of a shared machine falls on all of them rather than on
+    whichever ran then. The raw callable and webkit also run on
+    ``webkit.serve``, which is waitress with webkit's settings and its
+    stricter connection handling.
     """
     if shutil.which('wrk') is None:
         return None
     import tempfile
     samples = {}
-    for server in SERVERS:
-        for _ in range(rounds):
+    for _ in range(rounds):
+        for server in SERVERS:
             for name in names:
                 if server == 'webkit.serve' and name not in ('raw WSGI', 'webkit'):
                     continue
