@@ -91,7 +91,7 @@ def test_cli_main_in_process(capsys, monkeypatch):
 
 
 def test_load_object_reraises_errors_inside_the_module(tmp_path, monkeypatch):
-    from webkit._util import load_object
+    from webkit.__main__ import load_object
     (tmp_path / 'brokenmod.py').write_text('import no_such_dependency\n')
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ModuleNotFoundError):

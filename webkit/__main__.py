@@ -1,5 +1,6 @@
 """The command line: ``python -m webkit serve|routes package.module:app``."""
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -8,12 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
-from ._util import load_object
 from .dispatch import route_table
 from .exc import ConfigurationError, LoadError, ServerError, WebkitError
 from .server import parse_size, serve
 
-__all__ = ['main']
+__all__ = ['main', 'load_object']
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -178,6 +178,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ServerError, ConfigurationError) as error:
         parser.exit(1, f'error: {error}\n')
     return 0
+
+
+def load_object(spec: str) -> Any:
+    """Import ``'package.module:attribute.path'`` and return the object.
+
+    >>> load_object('webkit.dispatch:Dispatcher')
+    <class 'webkit.dispatch.Dispatcher'>
+    >>> load_object('webkit')
+    Traceback (most recent call last):
+    ...
+    webkit.exc.LoadError: cannot load 'webkit': expected 'package.module:name'
+    """
+    module_name, colon, attr_path = spec.partition(':')
+    if not colon or not module_name or not attr_path:
+        raise LoadError(spec, "expected 'package.module:name'")
+    try:
+        obj = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and (module_name == error.name
+                           or module_name.startswith(error.name + '.')):
+            raise LoadError(spec, f'no module named {error.name!r} (run from the folder '
+                                  'that holds it, or add that folder to PYTHONPATH)') from None
+        raise
+    for attr in attr_path.split('.'):
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise LoadError(spec, f'{module_name} has no attribute {attr_path!r}') from None
+    return obj
 
 
 if __name__ == '__main__':
