@@ -30,34 +30,35 @@ class Response(webob.Response):
 
     def __init__(self, body: str | bytes | None = None, status: Any = None,
                  *args: Any, **kw: Any) -> None:
-        cls = type(self)
-        if (args or status is not None or cls.default_content_type != 'text/html'
-                or cls.default_charset != 'UTF-8'):
+        plain = None if args or status is not None else self._plain(body, kw)
+        if plain is None:
             super().__init__(body, status, *args, **kw)
             return
-        if kw:
-            if len(kw) != 1 or 'json' not in kw or body is not None:
-                super().__init__(body, status, *args, **kw)
-                return
-            # WebOb's own encoding of ``json=``, with its content type.
-            body = _JSON_ENCODER.encode(kw['json']).encode('UTF-8')
-            content_type = 'application/json'
-        elif body is None:
-            body = b''
-            content_type = 'text/html; charset=UTF-8'
-        else:
-            if type(body) is str:
-                body = body.encode('UTF-8')
-            elif type(body) is not bytes:
-                super().__init__(body, status, *args, **kw)
-                return
-            content_type = 'text/html; charset=UTF-8'
+        body, content_type = plain
         # What WebOb's __init__ makes of the same arguments, set directly.
         self._status = '200 OK'
         self._headers = None
         self._headerlist = [('Content-Type', content_type), ('Content-Length', str(len(body)))]
-        self.conditional_response = cls.default_conditional_response
+        self.conditional_response = self.default_conditional_response
         self._app_iter = [body]
+
+    def _plain(self, body: object, kw: dict[str, Any]) -> tuple[bytes, str] | None:
+        """``(body, Content-Type)`` for the arguments nearly every response is
+        built with, under WebOb's defaults; None for WebOb's own way."""
+        if self.default_content_type != 'text/html' or self.default_charset != 'UTF-8':
+            return None
+        if kw:
+            if len(kw) != 1 or 'json' not in kw or body is not None:
+                return None
+            # WebOb's own encoding of ``json=``, with its content type.
+            return _JSON_ENCODER.encode(kw['json']).encode('UTF-8'), 'application/json'
+        if body is None:
+            return b'', 'text/html; charset=UTF-8'
+        if type(body) is str:
+            return body.encode('UTF-8'), 'text/html; charset=UTF-8'
+        if type(body) is bytes:
+            return body, 'text/html; charset=UTF-8'
+        return None
 
     def write(self, text: str | bytes) -> None:
         """Append ``text`` to the body, as WebOb does."""
