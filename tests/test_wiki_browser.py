@@ -5,6 +5,7 @@ Each ``test_screen_wiki_*`` test leaves a screenshot named after it in
 each also checks that nothing sticks out sideways and the style applies.
 """
 import pytest
+from playwright.sync_api import expect
 
 from examples.wiki.app import make_app
 
@@ -64,7 +65,7 @@ def test_wiki_in_a_real_browser(base, page, chromium):
     page.fill('#text', 'Welcome back! See [[Second Page]] for *more*.')
     page.click('#edit button.primary')
     page.click('.actions >> text=History')
-    assert page.locator('table.history tr').count() == 3          # header + 2 revisions
+    expect(page.locator('table.history tr')).to_have_count(3)     # header + 2 revisions
     page.click('#compare button[type=submit]')
     assert '+Welcome back!' in page.inner_text('pre.diff')
     # Two tabs edit the same revision: the second to save gets the conflict page.
@@ -171,7 +172,7 @@ def test_screen_wiki_preview(base, wiki, screen):
     seed(wiki)
     screen.goto(base + '/Front%20Page/edit')
     screen.click('text=Preview')
-    assert screen.locator('.preview table').count() == 1
+    expect(screen.locator('.preview table')).to_have_count(1)  # once the preview is in
     fits(screen)
 
 
@@ -228,7 +229,7 @@ def test_screen_wiki_all_pages_paged(base, wiki, screen):
     seed(wiki, pages=[f'Page number {n:02}' for n in range(30)])
     screen.goto(base + '/-/all')
     screen.click('text=Next')
-    assert screen.locator('ul.pages li').count() == 12
+    expect(screen.locator('ul.pages li')).to_have_count(12)  # once the next page is in
     assert screen.url == base + '/-/all?page=2'
     fits(screen)
 
@@ -253,7 +254,7 @@ def test_screen_wiki_search(base, wiki, screen):
     screen.goto(base + '/')
     screen.fill('#search input', 'about')
     screen.press('#search input', 'Enter')
-    assert screen.locator('ul.results li').count() == 3
+    expect(screen.locator('ul.results li')).to_have_count(3)  # once the results are in
     fits(screen)
 
 
