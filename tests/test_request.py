@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+import webob
 from webob import exc
 from webtest import TestApp
 
@@ -301,3 +302,16 @@ def test_request_json_nesting_counts_brackets_outside_strings_only():
     with pytest.raises(exc.HTTPBadRequest) as info:
         req.json_body
     assert 'deeper than 200' in str(info.value)
+
+
+@pytest.mark.parametrize('content_type', [None, '', 'text/plain', 'text/plain; charset=latin-1',
+                                          'text/plain;CHARSET="utf8"', 'application/json'])
+def test_request_charset_is_webobs(content_type):
+    environ = webob.Request.blank('/').environ
+    if content_type is not None:
+        environ['CONTENT_TYPE'] = content_type
+    assert Request(dict(environ)).charset == webob.Request(dict(environ)).charset
+    req = Request(dict(environ))
+    other = 'latin-1' if req.charset == 'UTF-8' else 'UTF-8'
+    with pytest.raises(DeprecationWarning):  # WebOb's setter, kept
+        req.charset = other

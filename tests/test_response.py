@@ -33,10 +33,12 @@ settings_ = st.fixed_dictionaries({}, optional={
 # What a handler does with req.response afterwards.
 steps = st.lists(st.one_of(
     st.tuples(st.just('write'), st.one_of(text, st.binary(max_size=8), st.integers())),
-    st.tuples(st.just('content_type'), st.sampled_from(['text/plain', 'application/json',
-                                                        'text/csv; charset=latin-1'])),
-    st.tuples(st.just('header'), st.sampled_from(['X-Item', 'Content-Length', 'content-length']),
-              st.sampled_from(['1', '12', 'x', ' 3', '+4', '١'])),
+    st.tuples(st.just('content_type'), st.sampled_from(
+        ['text/plain', 'application/json', 'text/csv; charset=latin-1', 'TEXT/PLAIN',
+         'application/xml', 'image/svg+xml', 'text/html', '', None, 3])),
+    st.tuples(st.just('header'), st.sampled_from(['X-Item', 'Content-Length', 'content-length',
+                                                  'Location', 'content-type']),
+                        st.sampled_from(['1', '12', 'x', ' 3', '+4', '١', '/there', 'text/x'])),
     st.tuples(st.just('content_length'), st.sampled_from([None, 0, 5])),
     st.tuples(st.just('set_cookie'), st.sampled_from(['a', 'b']), latin),
     st.tuples(st.just('body'), st.binary(max_size=8)),
@@ -70,8 +72,20 @@ def _outcome(cls, body, kw, steps):
             _apply(resp, step)
         except Exception as error:
             return index, type(error)
-    app_iter = list(resp.app_iter)
-    return resp.status, resp.headerlist, b''.join(app_iter), resp.conditional_response
+    state = resp.status, list(resp.headerlist), resp.conditional_response
+    return state, _served(resp, 'HEAD'), _served(resp, 'GET')
+
+
+def _served(resp, method):
+    """What the response sends when WSGI calls it, or the error it raises."""
+    environ = webob.Request.blank('/page', method=method).environ
+    started = []
+    try:
+        body = resp(environ, lambda status, headers, exc_info=None: started.append(
+            (status, headers)))
+        return started, b''.join(body)
+    except Exception as error:
+        return type(error)
 
 
 @settings(max_examples=500, deadline=None)
@@ -145,3 +159,14 @@ def test_unusual_lengths_are_written_as_webob_writes_them(headers):
     ours = _outcome(Response, None, kw, [('write', b'yz')])
     assert ours == _outcome(webob.Response, None, kw, [('write', b'yz')])
     assert ours[0] != 'init'
+
+
+@pytest.mark.parametrize('charset', ['UTF-8', 'latin-1', None])
+def test_content_types_follow_the_default_charset(charset):
+    # The header each value gives is kept per default charset.
+    ours = type('Ours', (Response,), {'default_charset': charset})()
+    theirs = type('Theirs', (webob.Response,), {'default_charset': charset})()
+    for value in ['text/plain', 'application/json', 'image/svg+xml', 'text/plain']:
+        ours.content_type = value
+        theirs.content_type = value
+        assert ours.headerlist == theirs.headerlist

@@ -16,6 +16,7 @@ own sees the request: a handler once the route is known, a middleware
 function, or a foreign application.
 """
 import functools
+import itertools
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -208,8 +209,13 @@ def enter(layer: Layer, environ: WSGIEnvironment,
     checked = None
     outermost = REQUEST not in environ
     try:
-        req = _request_for(layer, environ)
-        saved = req.__dict__.pop('_response', _NOTHING)
+        if outermost:  # nearly every call: a new request, nothing to keep aside
+            req = environ[REQUEST] = layer.RequestClass(environ)
+            if not isinstance(req, Request):  # a plain WebOb request class
+                req.response = req.ResponseClass()
+        else:
+            req = _request_for(layer, environ)
+            saved = req.__dict__.pop('_response', _NOTHING)
         try:
             result = layer.respond(req)
         except exc.HTTPException as error:
@@ -274,7 +280,13 @@ def _plain_body(text: str, environ: WSGIEnvironment,
 
 
 def _check_headers(headers: Iterable[tuple[str, str]], status: str = '') -> None:
-    if _UNSAFE_HEADER.search(status):  # the status line is written out like a header
+    # The status line is written out like a header. One joined string is
+    # searched first: nearly every response has nothing to find.
+    headers = list(headers)
+    text = status + ''.join(itertools.chain.from_iterable(headers))
+    if '\n' not in text and '\r' not in text and '\0' not in text:
+        return
+    if _UNSAFE_HEADER.search(status):
         raise UnsafeHeaderError('status', status)
     for name, value in headers:
         if _UNSAFE_HEADER.search(value) or _UNSAFE_HEADER.search(name):

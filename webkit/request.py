@@ -203,6 +203,15 @@ class Request(webob.Request):
     text = _strict(webob.Request.text, 'the body')
 
     @property
+    def charset(self) -> str:
+        """The body's charset (WebOb's): ``'UTF-8'`` unless the Content-Type names another."""
+        if self._charset is None and not self.environ.get('CONTENT_TYPE'):
+            return 'UTF-8'  # nothing to search: WebOb's answer, minus its regex
+        return webob.Request.charset.fget(self)
+
+    charset = charset.setter(webob.Request.charset.fset)  # type: ignore[attr-defined]
+
+    @property
     def media_type(self) -> str:
         """The media type of the body (``'application/json'``), lower case, or ``''``."""
         return self.content_type.lower()

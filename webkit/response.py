@@ -17,6 +17,8 @@ import json
 from typing import Any
 
 import webob
+from webob.headers import ResponseHeaders
+from webob.response import EmptyResponse
 
 __all__ = ['Response']
 
@@ -67,13 +69,83 @@ class Response(webob.Response):
             # The usual shape: the body is a list and its length is given
             # once, in digits; WebOb moves the updated header to the end.
             headers = self._headerlist
-            found = [index for index, (name, _) in enumerate(headers)
-                     if name.lower() == 'content-length']
-            if len(found) == 1:
-                value = headers[found[0]][1]
-                if value.isascii() and value.isdigit():
+            found = None
+            for index, (name, value) in enumerate(headers):
+                if name.lower() == 'content-length':
+                    if found is not None:
+                        break  # given twice: WebOb's way
+                    found = index
+            else:
+                if found is not None and headers[found][1].isascii() and headers[found][1].isdigit():
                     app_iter.append(text)
-                    del headers[found[0]]
-                    headers.append(('Content-Length', str(int(value) + len(text))))
+                    length = int(headers.pop(found)[1]) + len(text)
+                    headers.append(('Content-Length', str(length)))
                     return
         super().write(text)
+
+    # -- headers ---------------------------------------------------------
+
+    def _headers_view(self) -> ResponseHeaders:
+        headers = self._headers
+        if headers is None:  # WebOb's view_list, without MultiDict.__init__
+            headers = self._headers = ResponseHeaders.__new__(ResponseHeaders)
+            headers._items = self._headerlist
+        return headers
+
+    headers = property(_headers_view, webob.Response.headers.fset,
+                       doc=webob.Response.headers.__doc__)
+
+    def _set_content_type(self, value: str | None) -> None:
+        # WebOb's setter, with its answer for each value kept: nearly every
+        # application sets the same few content types.
+        if type(value) is not str or not value:
+            webob.Response.content_type.fset(self, value)
+            return
+        key = (value, self.default_charset)
+        header = _CONTENT_TYPES.get(key)
+        if header is None:
+            header = _content_type_header(value, self.default_charset)
+            if len(_CONTENT_TYPES) < 64:
+                _CONTENT_TYPES[key] = header
+        # What ResponseHeaders.__setitem__ does, without the view.
+        headers = self._headerlist
+        headers[:] = [item for item in headers if item[0].lower() != 'content-type']
+        headers.append(('Content-Type', header))
+
+    content_type = property(webob.Response.content_type.fget, _set_content_type,
+                            webob.Response.content_type.fdel,
+                            doc=webob.Response.content_type.__doc__)
+
+    # -- WSGI ------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Answer a WSGI call, as WebOb does."""
+        if self.conditional_response:
+            return super().__call__(environ, start_response)
+        headers = self._headerlist
+        for name, _ in headers:
+            if name.lower() == 'location':  # made absolute by WebOb
+                return super().__call__(environ, start_response)
+        start_response(self._status, headers[:])
+        if environ['REQUEST_METHOD'] == 'HEAD':
+            return EmptyResponse(self._app_iter)
+        return self._app_iter
+
+
+# (value, default charset) -> the Content-Type header WebOb's setter writes.
+_CONTENT_TYPES: dict[tuple[str, str | None], str] = {}
+
+
+class _HeaderProbe:
+    """What WebOb's ``content_type`` setter reads and writes, and nothing else."""
+
+    def __init__(self, default_charset: str | None) -> None:
+        self.default_charset = default_charset
+        self.headers: dict[str, str] = {}
+
+
+def _content_type_header(value: str, default_charset: str | None) -> str:
+    """The Content-Type header WebOb's setter writes for ``value``."""
+    probe = _HeaderProbe(default_charset)
+    webob.Response.content_type.fset(probe, value)
+    return probe.headers['Content-Type']
