@@ -26,6 +26,7 @@ actions: never names starting with ``_``, never attributes, never what
 keyword arguments; a variable the action does not take is a 404.
 """
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from types import FunctionType
 from typing import Any
 
@@ -99,8 +100,8 @@ class AcceptedKeywords:
         # (``self``, ``req``) would collide with it.
         self.taken = frozenset(keyword_parameters(func)[0]) - self.accepts
 
-    def fits(self, names: frozenset[str]) -> bool:
-        """Whether a call with the frozenset ``names`` as keywords works."""
+    def fits(self, names: AbstractSet[str]) -> bool:
+        """Whether a call with ``names`` (a set, or a dict's keys) as keywords works."""
         if self.takes_any:
             return self.required <= names and self.taken.isdisjoint(names)
         return self.required <= names <= self.accepts
@@ -194,10 +195,13 @@ class Controller:
                                      f'{sorted(passed)}')
 
     def __call__(self) -> Any:
-        urlvars = self.req.urlvars
-        action = self._actions.get(urlvars.get('action', 'index'))
-        kwargs = {k: v for k, v in urlvars.items() if k not in self.special_vars}
-        if action is None or not action.fits(frozenset(kwargs)):
+        kwargs = dict(self.req.urlvars)
+        action = self._actions.get(kwargs.get('action', 'index'))
+        for name in self.special_vars:
+            kwargs.pop(name, None)
+        names = kwargs.keys()
+        # Exactly the action's parameters (the usual case) always fit.
+        if action is None or (names != action.accepts and not action.fits(names)):
             raise HTTPRouteNotFound(self.req.path_info, self.req.method)
         early = self.__before__()
         if early is not None:

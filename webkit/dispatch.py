@@ -374,15 +374,12 @@ def _call_method(app: object, name: str, req: Request, urlvars: dict[str, Any]) 
 class _BoundDispatcher(_wsgi.Layer):
     """A dispatcher seen through an application instance: a WSGI app."""
 
-    __slots__ = ('dispatcher', 'app')
+    __slots__ = ('dispatcher', 'app', 'RequestClass')
 
     def __init__(self, dispatcher: Dispatcher, app: object) -> None:
         self.dispatcher = dispatcher
         self.app = app
-
-    @property  # read-only: the dispatcher's
-    def RequestClass(self) -> Any:  # type: ignore[override]
-        return self.dispatcher.RequestClass
+        self.RequestClass = dispatcher.RequestClass  # a copy: made anew for each call
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
