@@ -26,6 +26,9 @@ doctest_default_flags = (doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 nitpick_ignore_regex = [
     ('py:.*', r'(webob|routes|formencode|tempita|waitress)(\..*)?'),
     ('py:.*', r'(collections\.abc|wsgiref\.types|os|pathlib|types|argparse|re|logging)\..*'),
+    # Annotations naming what webkit imports for the type checker only
+    # (typing, which wsgiref.types loads, costs every process memory).
+    ('py:class', r'WSGIApplication|WSGIEnvironment|StartResponse|BaseRequest'),
 ]
 autodoc_member_order = 'bysource'
 

@@ -1,6 +1,7 @@
 """webkit: WebOb, Routes, FormEncode and Tempita, with almost no framework."""
+from __future__ import annotations
+
 import importlib
-from typing import Any
 
 from .controller import Controller
 from .dec import wsgify
@@ -9,6 +10,10 @@ from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound, S
                   TemplateError, URLGenerationError, WebkitError)
 from .request import Request
 from .response import Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __version__ = '0.1.0'
 

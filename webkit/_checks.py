@@ -5,12 +5,17 @@ class is defined), never on a request: each check raises
 :class:`~webkit.exc.ConfigurationError` naming the route (``where``),
 what it was given and what it expected.
 """
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import Any
 
 from .controller import AcceptedKeywords, Controller
 from .exc import ConfigurationError
 from .route import ANY_METHOD, Route
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __all__ = ['check_arguments', 'check_path', 'one_target', 'kind_of', 'http_methods',
            'check_variables', 'check_target']

@@ -12,11 +12,16 @@ only candidates: each is still matched with Routes' own regular
 expression, in connection order, so the answer is exactly that of
 trying every route in turn, whatever the shape of the table.
 """
+from __future__ import annotations
+
 from collections.abc import Iterable, Sequence
 from re import _parser  # type: ignore[attr-defined]  # not in typeshed
-from typing import Any
 
 from .route import Route
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __all__ = ['Router']
 

@@ -15,13 +15,13 @@ until :func:`run_checks` runs them, right before code webkit does not
 own sees the request: a handler once the route is known, a middleware
 function, or a foreign application.
 """
+from __future__ import annotations
+
 import functools
 import itertools
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import webob
 from webob import exc
@@ -30,6 +30,11 @@ from webob.request import DisconnectionError
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request
 from .response import Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'as_response', 'add_check', 'run_checks',
            'StaticPage', 'internal_error', 'probe', 'Probe']

@@ -25,13 +25,18 @@ actions: never names starting with ``_``, never attributes, never what
 :class:`Controller` or ``object`` define. URL variables are passed as
 keyword arguments; a variable the action does not take is a 404.
 """
+from __future__ import annotations
+
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from types import FunctionType
-from typing import Any
 
 from .exc import ConfigurationError, HTTPRouteNotFound
 from .request import Request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __all__ = ['Controller', 'AcceptedKeywords']
 

@@ -28,15 +28,20 @@ It keeps WebOb's ``wsgify`` contract (``call_func``, ``clone``,
 ``undecorated``, ``middleware``); ``docs/differences.rst`` lists the few
 places where it differs on purpose.
 """
+from __future__ import annotations
+
 import functools
 from collections.abc import Callable, Iterable
-from typing import Any
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from webob.request import BaseRequest
 
 from . import _wsgi
 from .request import Request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ['wsgify']
 

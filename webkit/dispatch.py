@@ -33,10 +33,10 @@ its methods, and instances become WSGI applications::
 A target is the name of a method of the class, a view function
 ``f(req, **urlvars)``, or a :class:`webkit.Controller` subclass.
 """
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
-from wsgiref.types import StartResponse, WSGIEnvironment
 
 from routes import Mapper
 
@@ -46,6 +46,11 @@ from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
 from .request import PUBLIC_URL, Request
 from ._router import Router
 from .route import ANY_METHOD, Link, Route, sort_methods
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
+    from wsgiref.types import StartResponse, WSGIEnvironment
 
 __all__ = ['Dispatcher', 'route_table']
 

@@ -15,11 +15,16 @@ assert on attributes, and pickling works::
 HTTP responses stay in :mod:`webob.exc`; the two defined here are
 subclasses that carry what the dispatcher knew and render cheaply.
 """
+from __future__ import annotations
+
 from collections.abc import Iterable
 from html import escape
-from typing import Any
 
 from webob import exc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __all__ = [
     'WebkitError',

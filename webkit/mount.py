@@ -18,14 +18,19 @@ if it is a webkit application, generates its links under the prefix::
     >>> routes.url('legacy', path_info='/a/b')
     '/legacy/a/b'
 """
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
-from typing import Any
-from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from . import _wsgi
 from .exc import ConfigurationError
 from .request import Request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ['mount', 'Mount']
 

@@ -22,11 +22,12 @@ Body limits are class attributes; subclass to change them::
 This module also owns the facts about where a request comes from: its
 media type, its Host, and the public URL the client sees.
 """
+from __future__ import annotations
+
 import io
 import json
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlsplit
 
 import webob
@@ -36,6 +37,10 @@ from webob.multidict import MultiDict, NoVars
 from webob.request import DisconnectionError
 
 from .response import Response
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any, NoReturn
 
 __all__ = ['Request', 'FORM_TYPES', 'PUBLIC_URL', 'origin', 'as_browsers_read']
 

@@ -13,12 +13,17 @@ shorter way through the few steps nearly every request goes through:
 
 Anything else is WebOb's own code, unchanged.
 """
+from __future__ import annotations
+
 import json
-from typing import Any
 
 import webob
 from webob.headers import ResponseHeaders
 from webob.response import EmptyResponse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __all__ = ['Response']
 

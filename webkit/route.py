@@ -7,12 +7,17 @@ own generator returns an unknown name unchanged, leaves ``/`` unescaped
 inside a variable and cannot quote a non-ASCII literal. :class:`Link`
 is ``req.link``: a route's URL under one request's ``SCRIPT_NAME``.
 """
+from __future__ import annotations
+
 import re
 from collections.abc import Collection
-from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
 from .exc import URLGenerationError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
 
 __all__ = ['Route', 'Link']
 

@@ -18,14 +18,23 @@ combination is not::
 They run when a dispatcher is first used (each problem a warning in the
 ``webkit`` log), in ``python -m webkit routes --check`` and in the lint.
 """
+from __future__ import annotations
+
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from .exc import HTTPMethodNotAllowed, HTTPRouteNotFound, URLGenerationError
 from .mount import REST, Mount
 from .route import ANY_METHOD, Link, Route, sort_methods
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
+    from typing import Any
+
+    # A segment's parts: ('L', text) or ('V', requirement or None).
+    Part = tuple[str, Any]
+    Segments = list[tuple[Part, ...]]
 
 __all__ = ['RouteProblem', 'check_routes', 'warn_routes']
 
@@ -39,10 +48,6 @@ _TRIED = ('sample', '1', 'a-b', 'a.b', 'a b', 'Café', "it's+more", '100%', '~_x
 _TRIED_QUICKLY = ('1', 'a-b', 'a.b')
 # A mount point, and one with characters that must be quoted.
 _SCRIPT_NAMES = ('/mount', '/m\u00e9 p')
-
-# A segment's parts: ('L', text) or ('V', requirement or None).
-Part = tuple[str, Any]
-Segments = list[tuple[Part, ...]]
 
 
 class RouteProblem:
