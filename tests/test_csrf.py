@@ -397,3 +397,14 @@ def test_csrf_cookie_keeps_its_name_when_an_inner_layer_changes_the_scheme():
 def test_form_field_without_the_layer_is_none():
     from webkit.csrf import form_field
     assert form_field(Request.blank('/')) is None
+
+
+@pytest.mark.parametrize('header', ['X-CSRF-Token', 'x-csrftoken', 'X_Token', 'Content-Type',
+                                    'content-length', 'Origin'])
+def test_the_token_header_is_looked_up_where_webob_keeps_it(header):
+    from webob.headers import EnvironHeaders
+
+    from webkit.csrf import _environ_key
+    environ = {}
+    EnvironHeaders(environ)[header] = 'value'
+    assert list(environ) == [_environ_key(header)]

@@ -252,6 +252,8 @@ class CSRFProtection(_wsgi.Layer):
         self.app = app
         self.field = field
         self.header = header
+        # Where WebOb's req.headers would look it up, without building them.
+        self._header_key = _environ_key(header)
         self.exempt = exempt
         self.on_refusal = on_refusal
         self._cookie = SignedCookie(secret, 'webkit.csrf', cookie_name)
@@ -282,10 +284,11 @@ class CSRFProtection(_wsgi.Layer):
         return refusal
 
     def _refusal(self, req: Request, stored: str | None) -> str | None:
-        sent_from = req.headers.get('Origin')
+        env = req.environ
+        sent_from = env.get('HTTP_ORIGIN')
         if sent_from is not None and not req.is_same_origin(sent_from):
             return CROSS_SITE
-        sent = req.headers.get(self.header)
+        sent = env.get(self._header_key)
         if sent is None and req.media_type in FORM_TYPES:
             sent = req.POST.getall(self.field)
             # Exactly one: with two, which one would we check?
@@ -294,3 +297,9 @@ class CSRFProtection(_wsgi.Layer):
                 and hmac.compare_digest(sent.encode(), stored.encode())):
             return 'the form has expired or was not sent from this site; please try again'
         return None
+
+
+def _environ_key(header: str) -> str:
+    """The environ key of request header ``header`` (as WebOb's ``EnvironHeaders``)."""
+    key = header.upper().replace('-', '_')
+    return key if key in ('CONTENT_TYPE', 'CONTENT_LENGTH') else 'HTTP_' + key

@@ -91,7 +91,9 @@ def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
         if token is not None:
             field, value = token
             defaults[field] = value
-            filler.token = [('type', 'hidden'), ('name', field), ('value', value)]
+            # What htmlfill writes for a hidden field filled with the token.
+            filler.token = _start_tag('input', [('type', 'hidden'), ('name', field),
+                                                ('value', value)], False)
             filler.token_forms = _token_forms(page, req, field)
         if messages:
             filler.mark(page, messages)
@@ -106,7 +108,7 @@ class _Filler(htmlfill.FillingParser):
 
     Each addition is written as htmlfill would write it had the page held
     it: a marked field is handed to htmlfill with its added attributes, the
-    token field is filled as any hidden field, and text is dropped where
+    token field is written as htmlfill writes a filled hidden field, and text is dropped where
     htmlfill drops the page's own (inside a replaced ``<textarea>``, a
     ``<form:iferror>``). Which forms and fields get them needs the whole
     page: that comes from :func:`_read`.
@@ -119,7 +121,7 @@ class _Filler(htmlfill.FillingParser):
         self.shown: set[str | None] = set()
         self.form_message = ''  # the orphan errors', after the first form's opening tag
         self.form_message_at: _Pos | None = None
-        self.token: _Attrs = []
+        self.token = ''  # the token's hidden field, written out
         self.token_forms: set[_Pos] = set()
 
     def mark(self, page: '_Page', messages: dict[str, str]) -> None:
@@ -162,7 +164,7 @@ class _Filler(htmlfill.FillingParser):
         if message:
             self._write(self.form_message)
         if token:
-            super().handle_starttag('input', list(self.token))
+            self.write_text(self.token)  # as htmlfill's write_tag: even where it skips text
         self.skip_next = True  # the opening tag is written
 
     def _marker(self, attrs: _Attrs) -> None:
