@@ -232,8 +232,11 @@ def enter(layer: Layer, environ: WSGIEnvironment,
         if type(app) is StaticPage:  # headers checked when it was built
             return app(environ, start_response)
         if isinstance(app, webob.Response):
-            _public_location(req, app)
+            if PUBLIC_URL in environ:
+                _public_location(req, app)
             _check_headers(app.headerlist, app.status)
+            if type(app) is Response and not app.conditional_response:
+                return app(environ, start_response)  # nothing for _respond to do
             return _respond(app, environ, start_response)
         checked = _CheckedStartResponse(start_response)
         body = app(environ, checked)
@@ -353,9 +356,7 @@ def _prefetch(body: Iterable[bytes]) -> '_Prefetched':
 def _public_location(req: Request, resp: webob.Response) -> None:
     # WebOb makes a relative Location absolute from the Host header; an
     # application given its public address is redirected there instead.
-    public = req.environ.get(PUBLIC_URL)
-    if public is None:
-        return
+    public = req.environ[PUBLIC_URL]
     location = resp.headers.get('Location')
     if location and location.startswith('/') and not location.startswith('//'):
         resp.headers['Location'] = public + location
