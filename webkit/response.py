@@ -3,6 +3,8 @@
 :class:`Response` is a :class:`webob.Response` in every way (subclass,
 same attributes, same headers and body for the same calls); it takes a
 shorter way through the few steps nearly every request goes through:
+building one, writing to its body, setting its content type or a
+header, and answering the WSGI call:
 
     >>> resp = Response('<p>hi</p>')
     >>> resp.headerlist
@@ -10,6 +12,9 @@ shorter way through the few steps nearly every request goes through:
     >>> resp.write(b'!')
     >>> resp.body, resp.content_length
     (b'<p>hi</p>!', 10)
+    >>> resp.content_type = 'text/plain'  # WebOb's header, moved last as WebOb moves it
+    >>> resp.headerlist
+    [('Content-Length', '10'), ('Content-Type', 'text/plain; charset=UTF-8')]
 
 Anything else is WebOb's own code, unchanged.
 """
@@ -75,16 +80,18 @@ class Response(webob.Response):
             # once, in digits; WebOb moves the updated header to the end.
             headers = self._headerlist
             found = None
-            for index, (name, value) in enumerate(headers):
+            for index, (name, _) in enumerate(headers):
                 if name.lower() == 'content-length':
-                    if found is not None:
-                        break  # given twice: WebOb's way
+                    if found is not None:  # given twice: WebOb's way
+                        super().write(text)
+                        return
                     found = index
-            else:
-                if found is not None and headers[found][1].isascii() and headers[found][1].isdigit():
+            if found is not None:
+                value = headers[found][1]
+                if value.isascii() and value.isdigit():
                     app_iter.append(text)
-                    length = int(headers.pop(found)[1]) + len(text)
-                    headers.append(('Content-Length', str(length)))
+                    del headers[found]
+                    headers.append(('Content-Length', str(int(value) + len(text))))
                     return
         super().write(text)
 
@@ -110,7 +117,7 @@ class Response(webob.Response):
         header = _CONTENT_TYPES.get(key)
         if header is None:
             header = _content_type_header(value, self.default_charset)
-            if len(_CONTENT_TYPES) < 64:
+            if len(_CONTENT_TYPES) < 64:  # bounded, should one come from the client
                 _CONTENT_TYPES[key] = header
         # What ResponseHeaders.__setitem__ does, without the view.
         headers = self._headerlist
