@@ -45,6 +45,41 @@ def test_make_server_applies_safe_settings_and_the_apps_body_limit():
         plain.close()
 
 
+def test_the_loop_leaves_a_connection_alone_while_its_request_thread_sends():
+    # Else waitress's loop polls it as writable, finds the output lock
+    # taken, and polls again at once until the thread is done: a spin.
+    server = make_server(wsgify(lambda req: ''), '127.0.0.1', 0)
+    ours, theirs = socket.socketpair()
+    channel = server.channel_class(server, ours, ('127.0.0.1', 0), server.adj, map={})
+    held, done = threading.Event(), threading.Event()
+
+    def send():  # what a request's thread does in waitress's write_soon
+        with channel.outbuf_lock:
+            held.set()
+            done.wait(10)
+
+    sender = threading.Thread(target=send)
+    try:
+        assert not channel.writable()  # nothing to send
+        channel.requests = ['a request being served']
+        channel.total_outbufs_len = 1
+        assert channel.writable()  # output left for the loop to send
+        sender.start()
+        assert held.wait(10)
+        assert not channel.writable()  # the request's thread is sending it
+        channel.will_close = True
+        assert channel.writable()  # closing is the loop's to do
+        channel.will_close = False
+        done.set()
+        sender.join(10)
+        assert channel.writable()  # the thread is done: the loop sends what is left
+    finally:
+        done.set()
+        channel.handle_close()
+        theirs.close()
+        server.close()
+
+
 def test_make_server_port_in_use_raises_with_data():
     with socket.socket() as taken:
         taken.bind(('127.0.0.1', 0))

@@ -1,9 +1,12 @@
 """The real server against broken and hostile clients, over raw sockets."""
+import re
 import socket
 import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webkit import Request, make_server, wsgify
 
@@ -262,3 +265,25 @@ def test_server_tells_crlf_from_bare_lf_across_packets(raw_server, pieces, statu
             time.sleep(0.2)  # received apart
         answer = read_all(sock)
     assert status in answer.split(b'\r\n', 1)[0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([b'\r', b'\n', b'\r\n', b'a', b': ', b'Host: x', b' ']),
+                max_size=12), st.booleans(), st.data())
+def test_bare_lf_is_found_wherever_the_head_is_cut(parts, ended, data):
+    # The parser sees the head in pieces, as the network delivers it:
+    # refused exactly when a line of the head ends with LF alone.
+    from waitress.adjustments import Adjustments
+
+    from webkit.server import SAFE_SETTINGS, _Parser
+    head = b'GET / HTTP/1.1\r\n' + b''.join(parts) + (b'\r\n\r\n' if ended else b'')
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(head)), max_size=4)))
+    parser = _Parser(Adjustments(**SAFE_SETTINGS))
+    for start, end in zip([0, *cuts], [*cuts, len(head)]):
+        piece = head[start:end]
+        while piece and not parser.completed:
+            piece = piece[parser.received(piece):]
+    end = head.find(b'\r\n\r\n')
+    looked_at = head if end < 0 else head[:end + 4]
+    bare = re.search(rb'(?<!\r)\n', looked_at) is not None
+    assert bare == (parser.error is not None and 'ends with LF' in parser.error.body)

@@ -29,7 +29,7 @@ from wsgiref.types import WSGIApplication
 
 import waitress
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser, ParsingError, find_double_newline
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.task import ErrorTask, WSGITask
 from waitress.utilities import BadRequest
 
@@ -63,8 +63,6 @@ REQUEST_TIMEOUT = 30
 #: Every this many bytes received give the client one more second (:data:`REQUEST_TIMEOUT`).
 MIN_REQUEST_RATE = 1024
 
-_BARE_LF = re.compile(rb'(?<!\r)\n')
-
 
 class _Parser(HTTPRequestParser):
     """waitress's request parser, strict where framing or Host is ambiguous."""
@@ -92,10 +90,15 @@ class _Parser(HTTPRequestParser):
             # answers only when the connection times out: refuse at once.
             # Only what arrived is searched (and the byte before it), so a
             # head sent a byte at a time costs no more than one sent at once.
-            head = self.header_plus + data
-            end = find_double_newline(head)
-            start = max(len(self.header_plus) - 1, 0)
-            if _BARE_LF.search(head, start, end if end >= 0 else len(head)):
+            # Every LF there must end a CRLF: as many LFs as CRLFs (which
+            # cannot overlap), two counts in C where a regex would try a
+            # lookbehind at every byte.
+            before = self.header_plus
+            head = before + data
+            end = head.find(b'\r\n\r\n')
+            end = len(head) if end < 0 else end + 4
+            start = len(before) - 1 if before else 0
+            if head.count(b'\n', start, end) != head.count(b'\r\n', max(start - 1, 0), end):
                 self.error = BadRequest('a line of the request ends with LF, not CRLF')
                 self.completed = True
                 return len(data)
@@ -140,6 +143,25 @@ class _Channel(HTTPChannel):
     parser_class = _Parser
     pending = None
     pending_since = 0.0
+
+    def writable(self) -> bool:
+        # waitress's loop polls a connection with output waiting, then sends
+        # it only if it can take the output lock. A request's thread holds
+        # that lock while it sends what it wrote itself: the loop would find
+        # the socket writable at once, the lock taken, and poll again, over
+        # and over, taking the GIL from the thread it waits for (with
+        # asyncore_use_poll about twice as often as with select). Not
+        # writable then: that thread pulls waitress's trigger when it leaves
+        # output unsent, and after every request, which wakes the loop.
+        if self.will_close or self.close_when_flushed:
+            return True
+        if not self.total_outbufs_len:
+            return False
+        if self.requests:
+            if not self.outbuf_lock.acquire(False):
+                return False
+            self.outbuf_lock.release()
+        return True
 
     def received(self, data: bytes) -> Any:
         result = super().received(data)
