@@ -221,8 +221,16 @@ def _wrk(port, seconds):
     output = subprocess.run(['wrk', '-t1', '-c8', f'-d{seconds}s',
                              f'http://127.0.0.1:{port}/view/x'],
                             capture_output=True, text=True, timeout=seconds + 30).stdout
-    found = re.search(r'Requests/sec:\s+([\d.]+)', output)
-    return float(found[1]) if found else None
+    rate = re.search(r'Requests/sec:\s+([\d.]+)', output)
+    count = re.search(r'(\d+) requests in', output)
+    return (float(rate[1]) if rate else None), (int(count[1]) if count else None)
+
+
+def _cpu_seconds(pid):
+    """The CPU time (user and system) process ``pid`` has used so far."""
+    with open(f'/proc/{pid}/stat') as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()  # the name may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def servers(names, seconds, rounds):
@@ -233,6 +241,11 @@ def servers(names, seconds, rounds):
     whichever ran then. The raw callable and webkit also run on
     ``webkit.serve``, which is waitress with webkit's settings and its
     stricter connection handling.
+
+    For the servers that are one process (waitress, ``webkit.serve``) the
+    server's own CPU time per request is kept too, as ``'<server> cpu'``
+    (microseconds): on a shared machine it moves far less than requests
+    per second, which also count what wrk and the other processes took.
     """
     if shutil.which('wrk') is None:
         return None
@@ -248,9 +261,15 @@ def servers(names, seconds, rounds):
                     process = _serve(server, name, port, tmp)
                     try:
                         if _wait(port, process):
-                            rate = _wrk(port, seconds)
+                            alone = server != 'gunicorn'  # its workers are other processes
+                            before = _cpu_seconds(process.pid) if alone else 0
+                            rate, count = _wrk(port, seconds)
+                            row = samples.setdefault(name, {})
                             if rate:
-                                samples.setdefault(name, {}).setdefault(server, []).append(rate)
+                                row.setdefault(server, []).append(rate)
+                            if alone and count:
+                                used = _cpu_seconds(process.pid) - before
+                                row.setdefault(f'{server} cpu', []).append(used / count * 1e6)
                     finally:
                         os.killpg(process.pid, signal.SIGTERM)
                         try:
@@ -285,6 +304,13 @@ print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1])
 
 def memory(names):
     """Peak resident memory (KiB) of a process that builds the app, serves one request."""
+    # Measured as installed: pip compiles the bytecode of what it installs,
+    # and a source tree run under PYTHONDONTWRITEBYTECODE has none, so each
+    # child would compile webkit and the harness on import, a MiB or more
+    # of peak that no deployment pays.
+    subprocess.run([sys.executable, '-m', 'compileall', '-q', 'webkit', 'benchmarks'],
+                   cwd=ROOT, env={**os.environ, 'PYTHONDONTWRITEBYTECODE': ''},
+                   capture_output=True, timeout=120, check=True)
     rows = {}
     for name in names:
         result = subprocess.run([sys.executable, '-c', _MEMORY.format(root=ROOT, name=name)],
@@ -433,6 +459,11 @@ def report(results, quick):
         if raw.get('waitress') and raw.get('webkit.serve'):
             rows.append(['raw WSGI, webkit.serve / waitress',
                          f'{raw["webkit.serve"] / raw["waitress"] * 100:.1f}%', '', ''])
+        if raw.get('waitress cpu') and raw.get('webkit.serve cpu'):
+            rows.append(['raw WSGI, server CPU us/request',
+                         f'{raw["waitress cpu"]:.0f}',
+                         f'{raw["webkit.serve cpu"]:.0f} '
+                         f'({raw["webkit.serve cpu"] / raw["waitress cpu"] * 100:.0f}%)', ''])
         lines += ['Under real servers (wrk, 1 thread, 8 connections; apps take turns, '
                   'median of the rounds), requests/s (% of raw WSGI)', '',
                   _table(['app', 'waitress', 'webkit.serve', 'gunicorn, 2 workers'], rows), '']
