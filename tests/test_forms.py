@@ -610,3 +610,23 @@ def test_render_form_marks_a_field_keeping_the_attributes_it_has():
             'aria-describedby="a-error" value="">') in filled
     with pytest.raises(AssertionError):
         render_form_before('<input name="a" type aria-invalid="x" =x="x">', {}, {'a': 'Bad'})
+
+
+# Text, references, comments and tags that are no fields, cut anywhere:
+# what the parser keeps back at the end of a page ("Q&A", "<!-- open").
+PAGE_PIECES = ['Q&A', '&', '&#', '&#x', '&amp', '&amp;', '<', '<!--', '-->', '<p>', '</p>',
+               '<b', 'text', '\n', ' ', ';', '>', '<!', '<?', ']]>', '<![CDATA[', "'", '"',
+               '=', 'é', '<!DOCTYPE html>', '</', '<br/>']
+
+
+@settings(max_examples=300, deadline=None)
+@example(page='<p>Questions? See our Q&A', defaults=None)
+@given(page=st.lists(st.sampled_from(PAGE_PIECES), max_size=12).map(''.join),
+       defaults=st.sampled_from([None, {}, {'a': 'x'}]))
+def test_render_form_gives_back_a_page_without_fields_whole(page, defaults):
+    assert render_form(page, defaults) == page
+
+
+def test_render_form_keeps_the_last_text_after_a_form():
+    filled = render_form('<form><input name="a"></form>AT&T', {'a': '1'})
+    assert filled == '<form><input name="a" value="1"></form>AT&T'

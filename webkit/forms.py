@@ -194,6 +194,16 @@ class _Filler(htmlfill.FillingParser):
         if not self.skip_output():
             self.write_text(text)
 
+    def close(self) -> None:
+        super().close()
+        # The parser keeps back a page's last text while it may still become
+        # a reference or a tag ("Q&A", "a <b") and hands it over in close(),
+        # after htmlfill has copied the page up to it: copied here instead
+        # of lost. Nothing is left when htmlfill copied to the end.
+        if not self.skip_output():
+            line, column = self.source_pos
+            self._text += '\n'.join(self.lines[line - 1:])[column:]
+
 
 class _Tag:
     """One tag of the page: its name, attributes and where it starts."""
