@@ -227,10 +227,22 @@ def _wrk(port, seconds):
 
 
 def _cpu_seconds(pid):
-    """The CPU time (user and system) process ``pid`` has used so far."""
-    with open(f'/proc/{pid}/stat') as stat:
-        fields = stat.read().rsplit(')', 1)[1].split()  # the name may hold spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    """The CPU time (user and system) process ``pid`` and its children have used so far.
+
+    gunicorn serves from worker processes, children of the one started.
+    """
+    total = 0
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f'/proc/{entry}/stat') as stat:
+                fields = stat.read().rsplit(')', 1)[1].split()  # the name may hold spaces
+        except OSError:  # gone meanwhile
+            continue
+        if int(entry) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf('SC_CLK_TCK')
 
 
 def servers(names, seconds, rounds):
@@ -242,10 +254,10 @@ def servers(names, seconds, rounds):
     ``webkit.serve``, which is waitress with webkit's settings and its
     stricter connection handling.
 
-    For the servers that are one process (waitress, ``webkit.serve``) the
-    server's own CPU time per request is kept too, as ``'<server> cpu'``
-    (microseconds): on a shared machine it moves far less than requests
-    per second, which also count what wrk and the other processes took.
+    The server's own CPU time per request (its workers' too) is kept as
+    ``'<server> cpu'`` (microseconds): on a shared machine it moves far
+    less than requests per second, which also count what wrk and the
+    other processes took.
     """
     if shutil.which('wrk') is None:
         return None
@@ -261,13 +273,12 @@ def servers(names, seconds, rounds):
                     process = _serve(server, name, port, tmp)
                     try:
                         if _wait(port, process):
-                            alone = server != 'gunicorn'  # its workers are other processes
-                            before = _cpu_seconds(process.pid) if alone else 0
+                            before = _cpu_seconds(process.pid)
                             rate, count = _wrk(port, seconds)
                             row = samples.setdefault(name, {})
                             if rate:
                                 row.setdefault(server, []).append(rate)
-                            if alone and count:
+                            if count:
                                 used = _cpu_seconds(process.pid) - before
                                 row.setdefault(f'{server} cpu', []).append(used / count * 1e6)
                     finally:
@@ -466,6 +477,20 @@ def report(results, quick):
                          f'({raw["webkit.serve cpu"] / raw["waitress cpu"] * 100:.0f}%)', ''])
         lines += ['Under real servers (wrk, 1 thread, 8 connections; apps take turns, '
                   'median of the rounds), requests/s (% of raw WSGI)', '',
+                  _table(['app', 'waitress', 'webkit.serve', 'gunicorn, 2 workers'], rows), '']
+        rows = []
+        for name, row in served.items():
+            cells = [name]
+            for server in SERVERS:
+                base = raw.get(f'{server} cpu')
+                value = row.get(f'{server} cpu')
+                # As a share of raw's speed: raw's CPU time over the app's.
+                share = f' ({base / value * 100:.0f}%)' if value and base else ''
+                cells.append(f'{value:.0f}{share}' if value else '-')
+            rows.append(cells)
+        lines += ['The same runs, the server\'s CPU time per request (its workers\' for '
+                  'gunicorn), microseconds (raw WSGI\'s time as a share of it: the speed '
+                  'a CPU-bound server keeps)', '',
                   _table(['app', 'waitress', 'webkit.serve', 'gunicorn, 2 workers'], rows), '']
     else:
         lines += ['Under real servers: skipped (wrk is not installed)', '']
