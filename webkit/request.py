@@ -129,6 +129,48 @@ def _pull(read: Callable[[int], bytes], size: int) -> bytes:
         raise exc.HTTPBadRequest('the chunked body is malformed') from error
 
 
+class _TooManyParts(ValueError):
+    pass
+
+
+class _PartHeaders(io.BytesIO):
+    """A multipart body for the parser, refusing what no form sends:
+    more parts than ``max_parts``, part headers longer than a browser writes.
+
+    The parser reads the lines of a part's headers with ``readline()`` and
+    no size, and everything else in pieces of a given size. Its handling
+    of those lines grows with the square of their number and of the
+    parameters in a line: one megabyte of them took seconds. Each part
+    costs it tens of microseconds, so the parts are counted as they come.
+    """
+
+    MAX_BYTES = 8192
+    MAX_LINES = 32
+    MAX_PARAMETERS = 64  # the ";" of Content-Disposition and Content-Type
+
+    def __init__(self, body: bytes, max_parts: int) -> None:
+        super().__init__(body)
+        self.max_parts = max_parts
+        self._parts = self._lines = self._bytes = self._parameters = 0
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if size is not None and size >= 0:  # a part's content: the run of headers is over
+            self._lines = self._bytes = self._parameters = 0
+            return super().readline(size)
+        if self._lines == 0:  # the headers of the next part
+            self._parts += 1
+            if self._parts > self.max_parts:
+                raise _TooManyParts(self.max_parts)
+        line = super().readline(self.MAX_BYTES + 1 - self._bytes)
+        self._lines += 1
+        self._bytes += len(line)
+        self._parameters += line.count(b';')
+        if (self._bytes > self.MAX_BYTES or self._lines > self.MAX_LINES
+                or self._parameters > self.MAX_PARAMETERS):
+            raise ValueError('a multipart part has more headers than a form sends')
+        return line
+
+
 class _NestedMultipart(cgi_FieldStorage):
     """The multipart parser, refusing a part that is itself multipart.
 
@@ -320,17 +362,16 @@ class Request(webob.Request):
                    'CONTENT_LENGTH': str(len(body))}
         try:
             # errors='strict': WebOb's 'replace' would turn bad bytes into U+FFFD.
-            form = _NestedMultipart(fp=io.BytesIO(body), environ=environ,
-                                    keep_blank_values=True, encoding='utf-8',
-                                    errors='strict')
+            form = _NestedMultipart(fp=_PartHeaders(body, self.max_form_fields),
+                                    environ=environ, keep_blank_values=True,
+                                    encoding='utf-8', errors='strict')
+        except _TooManyParts:
+            raise exc.HTTPRequestEntityTooLarge('too many form fields') from None
         except ValueError:  # UnicodeDecodeError too
             raise exc.HTTPBadRequest('the multipart body is malformed') from None
         if b'--' + form.innerboundary + b'--' not in body:
             raise exc.HTTPBadRequest('the multipart body is truncated')
-        parts = form.list or ()
-        if len(parts) > self.max_form_fields:
-            raise exc.HTTPRequestEntityTooLarge('too many form fields')
-        for part in parts:
+        for part in form.list or ():
             charset = part.type_options.get('charset')
             if part.name is None or (charset and charset.lower() not in _UTF8_NAMES):
                 raise exc.HTTPBadRequest('a part of the multipart body has no name '
