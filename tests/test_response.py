@@ -23,8 +23,8 @@ settings_ = st.fixed_dictionaries({}, optional={
                                      'text/html; charset=latin-1', '']),
     'charset': st.sampled_from(['UTF-8', 'latin-1', None]),
     'json': jsons,
-    'headerlist': st.lists(st.tuples(st.sampled_from(['X-A', 'Content-Length']), latin),
-                           max_size=2),
+    'headerlist': st.lists(st.tuples(st.sampled_from(['X-A', 'Content-Length', 'Content-Type']),
+                                     latin), max_size=2),
     'app_iter': st.lists(st.binary(max_size=4), max_size=2),
     'conditional_response': st.booleans(),
     'cache_control': st.sampled_from(['no-store', 'max-age=3']),
@@ -38,8 +38,10 @@ steps = st.lists(st.one_of(
          'application/xml', 'image/svg+xml', 'text/html', '', None, 3])),
     st.tuples(st.just('header'), st.sampled_from(['X-Item', 'Content-Length', 'content-length',
                                                   'Location', 'content-type']),
-                        st.sampled_from(['1', '12', 'x', ' 3', '+4', '١', '/there', 'text/x'])),
+                        st.sampled_from(['1', '12', 'x', ' 3', '+4', '١', '/there', 'text/x',
+                                         'text/x; CHARSET="koi8-r"', ''])),
     st.tuples(st.just('content_length'), st.sampled_from([None, 0, 5])),
+    st.tuples(st.just('charset'), st.sampled_from(['latin-1', 'UTF-8', None])),
     st.tuples(st.just('set_cookie'), st.sampled_from(['a', 'b']), latin),
     st.tuples(st.just('body'), st.binary(max_size=8)),
     st.tuples(st.just('app_iter'), st.lists(st.binary(max_size=4), max_size=2)),
@@ -72,7 +74,7 @@ def _outcome(cls, body, kw, steps):
             _apply(resp, step)
         except Exception as error:
             return index, type(error)
-    state = resp.status, list(resp.headerlist), resp.conditional_response
+    state = resp.status, list(resp.headerlist), resp.conditional_response, resp.charset
     return state, _served(resp, 'HEAD'), _served(resp, 'GET')
 
 

@@ -148,16 +148,17 @@ class StaticPage:
 def as_app(req: Request, result: Any) -> WSGIApplication:
     """Turn what a handler returned into a WSGI application.
 
-    ``None`` means ``req.response``; ``str`` and ``bytes`` are written to
-    its body; anything else must be a WSGI application, and gets the
+    ``None`` means ``req.response``; ``str`` (in the response's charset)
+    and ``bytes`` are written to its body; anything else must be a WSGI application, and gets the
     cookies set on ``req.response`` meanwhile (as WebOb does).
     """
     if result is None:
         return req.response
     if isinstance(result, (str, bytes)):
         resp = req.response
-        # As WebOb: str is encoded as the request's charset, then appended.
-        resp.write(result.encode(req.charset or 'utf-8') if type(result) is str else result)
+        # Encoded as the response says it is (WebOb uses the request's
+        # charset: a latin-1 request got latin-1 under "charset=UTF-8").
+        resp.write(result.encode(resp.charset or 'utf-8') if type(result) is str else result)
         return resp
     if not callable(result):
         raise TypeError(f'a handler must return a Response, a WSGI application, '

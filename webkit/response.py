@@ -4,7 +4,7 @@
 same attributes, same headers and body for the same calls); it takes a
 shorter way through the few steps nearly every request goes through:
 building one, writing to its body, setting its content type or a
-header, and answering the WSGI call:
+header, reading its charset, and answering the WSGI call:
 
     >>> resp = Response('<p>hi</p>')
     >>> resp.headerlist
@@ -20,11 +20,12 @@ Anything else is WebOb's own code, unchanged.
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import webob
 from webob.headers import ResponseHeaders
-from webob.response import EmptyResponse
+from webob.response import CHARSET_RE, EmptyResponse
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -128,6 +129,17 @@ class Response(webob.Response):
                             webob.Response.content_type.fdel,
                             doc=webob.Response.content_type.__doc__)
 
+    def _get_charset(self) -> str | None:
+        # WebOb's getter (the last Content-Type's charset), without the
+        # headers view: every str a handler returns is encoded in it.
+        for name, value in reversed(self._headerlist):
+            if name.lower() == 'content-type':
+                return _charset_of(value) if value else None
+        return None
+
+    charset = property(_get_charset, webob.Response.charset.fset, webob.Response.charset.fdel,
+                       doc=webob.Response.charset.__doc__)
+
     # -- WSGI ------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -142,6 +154,13 @@ class Response(webob.Response):
         if environ['REQUEST_METHOD'] == 'HEAD':
             return EmptyResponse(self._app_iter)
         return self._app_iter
+
+
+@functools.lru_cache(maxsize=64)
+def _charset_of(content_type: str) -> str | None:
+    """The charset WebOb reads in the Content-Type header ``content_type``."""
+    match = CHARSET_RE.search(content_type)
+    return match.group(1) if match else None
 
 
 # (value, default charset) -> the Content-Type header WebOb's setter writes.
