@@ -244,3 +244,16 @@ def test_static_sample_names_a_file_for_the_lint(tmp_path):
     empty = tmp_path / 'empty'
     empty.mkdir()
     assert Static(empty).sample() is None
+
+
+# A date past what Python holds: WebOb's parser fails on it.
+@pytest.mark.parametrize('headers', [
+    {'If-Modified-Since': 'Sun, 06 Nov 99999 08:49:37 GMT'},
+    {'If-Unmodified-Since': 'Sun, 06 Nov 99999 08:49:37 GMT'},
+    {'If-Range': 'Sun, 06 Nov 99999 08:49:37 GMT', 'Range': 'bytes=0-3'},
+    {'If-Range': 'not a date', 'Range': 'bytes=0-3'},
+])
+def test_static_ignores_a_date_header_that_holds_no_date(app, headers):
+    # RFC 9110 13.1: ignored; an If-Range that matches nothing sends it all.
+    res = app.get('/static/site.css', headers=headers)
+    assert res.status_int == 200 and res.body == CSS

@@ -259,3 +259,14 @@ def test_the_error_log_line_escapes_what_the_client_wrote(caplog):
                             status=500)
     lines = [record.getMessage() for record in caplog.records]
     assert lines == ['error handling GET /item/b\\nERROR webkit: admin login succeeded']
+
+
+@pytest.mark.parametrize('header', ['If-Modified-Since', 'If-Unmodified-Since', 'If-Range'])
+def test_a_date_header_that_holds_no_date_is_ignored(header):
+    @wsgify
+    def page(req):
+        return Response('page', conditional_response=True, etag='v1',
+                        last_modified=1_000_000_000)
+    res = TestApp(page).get('/', headers={header: 'Sun, 06 Nov 99999 08:49:37 GMT',
+                                          'Range': 'bytes=0-1'})
+    assert res.status_int == (206 if header != 'If-Range' else 200)

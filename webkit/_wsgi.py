@@ -240,6 +240,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
                 return app(environ, start_response)  # nothing for _respond to do
             return _respond(app, environ, start_response)
         checked = _CheckedStartResponse(start_response)
+        _drop_unreadable_dates(environ)  # WebOb's own applications (files) read them
         body = app(environ, checked)
         return body if checked.started else _prefetch(body)
     except exc.HTTPException as error:  # raised while building or answering
@@ -375,10 +376,32 @@ def _precondition_failed(resp: webob.Response, environ: WSGIEnvironment) -> bool
         return etag.startswith('W/') or not etag or etag not in tags
     since = environ.get('HTTP_IF_UNMODIFIED_SINCE')
     if since is not None and resp.last_modified is not None:
-        from webob.datetime_utils import parse_date
-        limit = parse_date(since)
+        limit = _date(since)
         return limit is not None and resp.last_modified > limit
     return False
+
+
+def _date(value: str) -> Any:
+    """The date of a request header, or None for one that is none (ignored, RFC 9110 13.1)."""
+    from webob.datetime_utils import parse_date
+    try:
+        return parse_date(value)
+    except (ValueError, OverflowError):  # a date past what Python holds (year 99999)
+        return None
+
+
+# The request headers holding dates that WebOb's conditional responses read.
+_DATE_HEADERS = ('HTTP_IF_MODIFIED_SINCE', 'HTTP_IF_UNMODIFIED_SINCE', 'HTTP_IF_RANGE')
+
+
+def _drop_unreadable_dates(environ: WSGIEnvironment) -> None:
+    """Leave out the date headers WebOb would fail on: ignored, as a date that is none is."""
+    for key in _DATE_HEADERS:
+        value = environ.get(key)
+        if value is not None and not value.startswith(('"', 'W/')) and _date(value) is None:
+            del environ[key]
+            if key == 'HTTP_IF_RANGE':  # a validator that matches nothing: the whole body
+                environ.pop('HTTP_RANGE', None)
 
 
 def _respond(resp: webob.Response, environ: WSGIEnvironment,
@@ -392,6 +415,7 @@ def _respond(resp: webob.Response, environ: WSGIEnvironment,
             body.close()
         return []
     if resp.conditional_response and method in ('GET', 'HEAD'):
+        _drop_unreadable_dates(environ)
         if resp.status_int == 200 and _precondition_failed(resp, environ):
             return exc.HTTPPreconditionFailed()(environ, start_response)
         if environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' and 'ETag' in resp.headers:
