@@ -41,6 +41,7 @@ def test_csrf_foreign_origin_is_refused_even_with_token(app, calls):
     form['password'] = 'long enough'
     form.submit(headers={'Origin': 'https://evil.example'}, status=403)
     form.submit(headers={'Origin': 'null'}, status=403)
+    form.submit(headers={'Origin': 'http://['}, status=403)  # no URL at all: not a 500
     assert calls == []
     assert form.submit(headers={'Origin': 'http://localhost'}).status_int == 303
 

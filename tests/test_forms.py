@@ -260,6 +260,7 @@ def csrf_request(field='csrf_token', **environ):
     ('<form method="post" action="javascript:alert(1)">', False),
     ('<form method="post" action="&#47;&#47;evil.example/steal">', False),
     ('<form method="post" action="HTTP://LOCALHOST:80/save">', True),
+    ('<form method="post" action="http://[/save">', False),  # no URL: no origin
     ('<form method="get">', False),
 ])
 def test_render_form_gives_the_token_only_to_forms_posting_here(form, expected):

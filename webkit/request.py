@@ -76,8 +76,13 @@ def origin(url: str) -> str:
 
     >>> origin('HTTPS://Example.org:443/wiki/')
     'https://example.org'
+    >>> origin('http://[')  # no URL: an opaque origin, the same as no other
+    'null'
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an IPv6 host left open ("http://[")
+        return 'null'
     scheme, netloc = parts.scheme.lower(), parts.netloc.lower()
     return f'{scheme}://{netloc.removesuffix(_DEFAULT_PORTS.get(scheme, "//"))}'
 
