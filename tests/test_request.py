@@ -368,3 +368,37 @@ def test_request_charset_is_webobs(content_type):
     other = 'latin-1' if req.charset == 'UTF-8' else 'UTF-8'
     with pytest.raises(DeprecationWarning):  # WebOb's setter, kept
         req.charset = other
+
+
+class _FailingInput(io.RawIOBase):
+    """A connection that fails as the body is read (a reset, mod_wsgi's read error)."""
+
+    def read(self, size=-1):
+        raise OSError('connection reset by peer')
+
+    readline = read
+
+
+@pytest.mark.parametrize('stream, length', [
+    (_FailingInput(), '10'),                      # fails as it is read
+    (io.BytesIO(b'{}'), '100'),                   # ends before its Content-Length
+    (io.BytesIO(b'{}'), str(20 * 1024)),          # the same, past WebOb's in-memory size
+])
+def test_request_body_cut_short_is_a_400_to_whoever_reads_it(stream, length):
+    req = Request.blank('/', method='POST', content_type='application/json')
+    req.environ.update({'wsgi.input': stream, 'CONTENT_LENGTH': length})
+    with pytest.raises(exc.HTTPBadRequest):
+        req.body
+
+    @wsgify.middleware
+    def careful(req, app):  # turns any error of the application into its own 500
+        try:
+            return req.get_response(app)
+        except Exception:
+            return exc.HTTPInternalServerError()
+
+    req = Request.blank('/', method='POST', content_type='application/json')
+    req.environ.update({'wsgi.input': stream, 'CONTENT_LENGTH': length})
+    if stream.seekable():
+        stream.seek(0)
+    assert req.get_response(careful(wsgify(lambda req: req.body))).status_int == 400

@@ -293,7 +293,18 @@ class Request(webob.Request):
 
     @property
     def body(self) -> bytes:
-        """The body as bytes, kept to be read again (as WebOb keeps it)."""
+        """The body as bytes, kept to be read again (as WebOb keeps it).
+
+        A body that ends before its Content-Length, or whose connection
+        fails as it is read, is a 400 here: whoever reads it (a form, a
+        middleware's ``except Exception``) sees the client's error as one.
+        """
+        try:
+            return self._read_body()
+        except (DisconnectionError, OSError):
+            raise exc.HTTPBadRequest('the body is incomplete') from None
+
+    def _read_body(self) -> bytes:
         env = self.environ
         length = env.get('CONTENT_LENGTH')
         if (env.get('webob.is_body_seekable') or not length or not length.isdigit()
