@@ -402,3 +402,29 @@ def test_request_body_cut_short_is_a_400_to_whoever_reads_it(stream, length):
     if stream.seekable():
         stream.seek(0)
     assert req.get_response(careful(wsgify(lambda req: req.body))).status_int == 400
+
+
+def test_request_text_in_an_unknown_charset_is_415():
+    req = Request.blank('/', method='POST', body=b'abc',
+                        headers={'Content-Type': 'text/plain; charset=bogus'})
+    assert req.get_response(wsgify(lambda req: req.text)).status_int == 415
+
+
+@pytest.mark.parametrize('digits, status', [
+    ('1' * 5000, 413), ('9' * 19, 413),
+    ('0' * 5000 + '3', 200),  # leading zeros: a length of 3
+])
+def test_request_content_length_past_what_int_reads_is_a_length(digits, status):
+    # int() refuses 4,300 digits with a ValueError: a 500 it was.
+    req = Request.blank('/', method='POST', body=b'abc')
+    req.environ['CONTENT_LENGTH'] = digits
+    assert req.get_response(wsgify(lambda req: req.body)).status_int == status
+
+
+@pytest.mark.parametrize('body', [b'[1e999]', b'{"a": -1e400}', b'[1.5e308, 2e308]'])
+def test_request_json_number_too_large_for_a_float_is_400(body):
+    # Python reads it as inf, which json.dumps writes back as Infinity: not JSON.
+    app = wsgify(lambda req: repr(req.json_body))
+    res = Request.blank('/', method='POST', body=body,
+                        content_type='application/json').get_response(app)
+    assert res.status_int == 400 and b'too large a number' in res.body

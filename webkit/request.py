@@ -88,12 +88,15 @@ def origin(url: str) -> str:
 
 
 def _strict(prop: Any, what: str) -> property:
-    """Wrap a WebOb property so undecodable bytes become a 400."""
+    """Wrap a WebOb property so undecodable bytes become a 400, an unknown charset a 415."""
     def fget(self: Any) -> Any:
         try:
             return prop.fget(self)
         except UnicodeDecodeError:
             raise exc.HTTPBadRequest(f'{what} is not valid UTF-8') from None
+        except LookupError:  # the codec of the body's charset (only text has another)
+            raise exc.HTTPUnsupportedMediaType(f'{what} is in a charset this server '
+                                               'does not know') from None
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
 
 
@@ -308,13 +311,13 @@ class Request(webob.Request):
         env = self.environ
         length = env.get('CONTENT_LENGTH')
         if (env.get('webob.is_body_seekable') or not length or not length.isdigit()
-                or not 0 < int(length) <= self.request_body_tempfile_limit):
+                or not 0 < _length(length) <= self.request_body_tempfile_limit):
             return webob.Request.body.fget(self)
         # A body of known length that WebOb would keep in memory too (a
         # form, a JSON document): read at once, where WebOb's general copy
         # costs ten times the read. Larger ones spill to a temporary file.
         self.check_body_size()
-        size = int(length)
+        size = _length(length)
         stream = env['wsgi.input']
         data = b''
         while len(data) < size:
@@ -333,7 +336,7 @@ class Request(webob.Request):
     def check_body_size(self) -> None:
         """Refuse (413) a body whose Content-Length is over ``max_body_size``, unread."""
         length = self.environ.get('CONTENT_LENGTH')
-        if length and length.isdigit() and int(length) > self.max_body_size:
+        if length and length.isdigit() and _length(length) > self.max_body_size:
             raise exc.HTTPRequestEntityTooLarge(
                 f'the body may be at most {self.max_body_size} bytes')
 
@@ -507,8 +510,24 @@ def _no_constant(name: str) -> NoReturn:
     raise ValueError(f'{name} is not a JSON value')
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (_INFINITY, -_INFINITY):  # 1e999: Infinity once written back, not JSON
+        raise ValueError(f'{text[:20]} is too large a number')
+    return number
+
+
+_INFINITY = float('inf')
 # Made once: json.loads() with hooks builds a decoder on every call.
-_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant,
+                                 parse_float=_finite)
+
+
+def _length(digits: str) -> int:
+    """A Content-Length as a number: past 18 digits, more than any limit
+    (``int()`` refuses 4,300 digits with a ValueError)."""
+    digits = digits.lstrip('0')
+    return int(digits) if len(digits) <= 18 else 10 ** 18
 
 
 from . import _wsgi  # noqa: E402  (it imports this module: the layers it defines use Request)
