@@ -350,3 +350,27 @@ def test_the_cookies_are_read_only_by_requests_that_need_them(monkeypatch):
     assert reads == []
     assert client.post('/', {'csrf_token': 'forged'}, status=403)
     assert reads == ['webkit_csrf']  # the check reads the token, not the session
+
+
+def test_session_keys_json_makes_text_are_compared_as_text():
+    # {1: ...} is saved as {"1": ...}: sorting 1 beside "visits" failed (a 500).
+    @wsgify
+    def visit(req):
+        data = session(req)
+        data[1] = 'last page'
+        data['visits'] = data.get('visits', 0) + 1
+        return str(data['visits'])
+
+    app = TestApp(Sessions(visit, SECRET))
+    assert [app.get('/').text for _ in range(3)] == ['1', '2', '3']
+
+
+def test_session_that_is_not_json_is_not_saved_but_the_answer_goes_out(caplog):
+    @wsgify
+    def tag(req):
+        session(req)['tags'] = {'a', 'b'}  # a set: no JSON for it
+        return 'tagged'
+
+    resp = TestApp(Sessions(tag, SECRET)).get('/', status=200)
+    assert resp.text == 'tagged' and 'Set-Cookie' not in resp.headers
+    assert 'session not saved, not JSON' in caplog.text

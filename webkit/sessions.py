@@ -78,27 +78,38 @@ class Sessions(_wsgi.Layer):
             # none of what it changed (a "Saved." flashed before the error
             # would be a lie).
             return resp
+        try:
+            headers = self._cookie_headers(state)
+        except ValueError as error:  # WebOb refuses cookies browsers would drop
+            import logging
+            logging.getLogger('webkit').error('session not saved: %s', error)
+        except TypeError as error:  # not JSON (a set, say): the handler's, after the fact
+            import logging
+            logging.getLogger('webkit').error('session not saved, not JSON: %s', error)
+        else:
+            resp.headerlist.extend(headers)
+        return resp
+
+    def _cookie_headers(self, state: '_State') -> list[tuple[str, str]]:
+        """The ``Set-Cookie`` headers saving ``state``'s session: none if unchanged."""
         data, stored, text = state.data, state.stored, state.text
         if stored is None or text is None:  # a new session
             changed = bool(data)
         else:
             # The cookie's own JSON is the session as it was: written out as
             # WebOb wrote it, an unchanged session gives the same text (one
-            # json.dumps, not two). Only other text is compared key-sorted,
-            # which a change of key order alone passes.
+            # json.dumps, not two). Only other text is compared in a
+            # canonical form, which a change of key order alone passes.
             changed = json.dumps(stored) != text and (
-                json.dumps(json.loads(text)['data'], sort_keys=True)
-                != json.dumps(data, sort_keys=True))
-        if changed:
-            value = {'at': int(time.time()), 'data': data} if data else None
-            try:
-                resp.headerlist.extend(self._cookie.get_headers(value, state.secure))
-            except ValueError:  # WebOb refuses cookies browsers would drop
-                import logging
-                logging.getLogger('webkit').error(
-                    'session not saved: %d bytes of JSON is too much for a cookie '
-                    '(about 4 KB once signed)', len(json.dumps(data)))
-        return resp
+                _canonical(json.loads(text)['data']) != _canonical(data))
+        if not changed:
+            return []
+        value = {'at': int(time.time()), 'data': data} if data else None
+        try:
+            return self._cookie.get_headers(value, state.secure)
+        except ValueError:
+            raise ValueError(f'{len(json.dumps(data))} bytes of JSON is too much for a '
+                             'cookie (about 4 KB once signed)') from None
 
     def _load(self, text: str | None) -> dict[str, Any] | None:
         """What a verified cookie holds (``{'at': ..., 'data': {...}}``), or None
@@ -141,6 +152,11 @@ class _State:
             self.stored = layer._load(self.text)
             self.data = {} if self.stored is None else self.stored['data']
         return self.data
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    """``data`` as JSON, its keys in order: keys JSON makes text (1 and "1") sort as text."""
+    return json.dumps(json.loads(json.dumps(data)), sort_keys=True)
 
 
 def session(req: Request) -> dict[str, Any]:
