@@ -631,3 +631,33 @@ def test_render_form_gives_back_a_page_without_fields_whole(page, defaults):
 def test_render_form_keeps_the_last_text_after_a_form():
     filled = render_form('<form><input name="a"></form>AT&T', {'a': '1'})
     assert filled == '<form><input name="a" value="1"></form>AT&T'
+
+
+def _with_a_file(name):
+    """req.POST of a multipart form that sends field ``name`` as a file."""
+    body = (b'--B\r\nContent-Disposition: form-data; name="email"\r\n\r\nnope\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="%s"; filename="f.txt"\r\n\r\n'
+            b'36\r\n--B--\r\n' % name.encode())
+    req = Request.blank('/', method='POST', body=body)
+    req.environ['CONTENT_TYPE'] = 'multipart/form-data; boundary=B'
+    return req.POST
+
+
+def test_validate_refuses_a_file_where_the_schema_takes_text():
+    # FormEncode's text validators fail on a file with an AttributeError (a 500).
+    values, errors = validate(Signup, _with_a_file('password'))
+    assert values == {} and errors['password'] == 'Please enter text here, not a file'
+
+
+def test_validate_passes_a_file_to_a_validator_that_takes_files():
+    class Upload(Schema):
+        email = validators.String()
+        age = validators.FieldStorageUploadConverter()
+    values, errors = validate(Upload, _with_a_file('age'))
+    assert errors == {} and values['age'].filename == 'f.txt'
+
+
+def test_render_form_never_fills_a_field_with_a_file():
+    filled = render_form('<form><input name="email"><input name="age"></form>',
+                         _with_a_file('age'), {'age': 'Enter text'})
+    assert 'value="nope"' in filled and 'f.txt' not in filled and 'FieldStorage' not in filled

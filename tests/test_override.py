@@ -1,6 +1,6 @@
 """Method override for HTML forms: webkit.override.MethodOverride."""
 import pytest
-from webtest import TestApp
+from webtest import TestApp, Upload
 
 from webkit import CSRFProtection, Dispatcher, MethodOverride, Request, csrf_token
 from webkit.override import ORIGINAL_METHOD
@@ -116,3 +116,8 @@ def test_override_default_limit_without_a_dispatcher():
 
 def test_override_repr():
     assert repr(MethodOverride(Notes.routes)) == 'MethodOverride(<Dispatcher on Notes with 3 routes>)'
+
+
+def test_override_method_sent_as_a_file_is_refused(app):
+    app.post('/notes/1', {'_method': Upload('m.txt', b'DELETE')}, content_type='multipart/form-data',
+             status=400)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
-from webtest import TestApp
+from webtest import TestApp, Upload
 
 from examples.wiki.app import SECURITY_HEADERS, WikiApp, make_app
 from examples.wiki.storage import PageStore
@@ -706,3 +706,27 @@ def test_wiki_reload_restarts_when_a_template_changes(server_process, tmp_path):
     while 'Edited while serving.' not in front() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert 'Edited while serving.' in front()
+
+
+@pytest.mark.parametrize('field', ['text', 'summary', 'base_rev'])
+def test_wiki_save_with_a_file_for_a_field_is_a_400_and_saves_nothing(app, field):
+    # A multipart form may send any field as a file: it is not text to save.
+    create(app, 'Page', 'first')
+    form = app.get('/Page/edit').forms['edit']
+    fields = {name: form[name].value for name in ('text', 'summary', 'base_rev', 'csrf_token')}
+    fields['text'] = 'second'
+    upload = fields.pop(field)
+    res = app.post(form.action, {**fields, field: Upload('f.txt', upload.encode())},
+                   content_type='multipart/form-data', status=400)
+    assert 'takes text, not a file' in res.text
+    assert article(app.get('/Page')) == 'first'
+
+
+def test_wiki_restore_with_a_file_for_its_revision_is_a_400(app):
+    for text in ('first', 'second'):
+        create(app, 'Page', text)
+    form = app.get('/Page/revisions/1').forms['restore']
+    fields = {'csrf_token': form['csrf_token'].value,
+              'base_rev': Upload('f.txt', form['base_rev'].value.encode())}
+    app.post(form.action, fields, content_type='multipart/form-data', status=400)
+    assert article(app.get('/Page')) == 'second'

@@ -27,7 +27,9 @@ from html.parser import HTMLParser
 from typing import Any, NamedTuple
 
 from formencode import Invalid, htmlfill
+from formencode.validators import FieldStorageUploadConverter, FileUploadKeeper
 from webob import Response, exc
+from webob.compat import cgi_FieldStorage
 
 from .csrf import form_field
 from .request import Request, as_browsers_read
@@ -81,7 +83,7 @@ def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
     # A refill replaces every value with what was sent (an unchecked box sends
     # nothing); a first render must not blank the template's own values.
     force_defaults = defaults is not None
-    defaults = _single_values(defaults) if force_defaults else {}
+    defaults = _text_values(defaults) if force_defaults else {}
     messages = {key: str(value) for key, value in (errors or {}).items()}
     filler = _Filler(defaults, skip_passwords=True, force_defaults=force_defaults,
                      data_formencode_form=form, data_formencode_ignore=True)
@@ -416,6 +418,26 @@ def _single_values(params: Any) -> dict[str, Any]:
     return params.mixed() if hasattr(params, 'mixed') else dict(params)
 
 
+def _is_file(value: object) -> bool:
+    """Whether ``value`` is a file a multipart form sent (WebOb gives it as the parser's)."""
+    return isinstance(value, cgi_FieldStorage)
+
+
+def _text_values(params: Any) -> dict[str, Any]:
+    """The values of ``params`` a page can show: no file (a browser never fills one in)."""
+    values = {}
+    for key, value in _single_values(params).items():
+        if isinstance(value, list):
+            value = [item for item in value if not _is_file(item)]
+        if not _is_file(value):
+            values[key] = value
+    return values
+
+
+# The validators of FormEncode that take a file; any other takes text.
+_FILE_VALIDATORS = (FieldStorageUploadConverter, FileUploadKeeper)
+
+
 def _validate_schema(schema: Any,
                      params: Any) -> tuple[dict[str, Any], dict[str, str]]:
     fields = getattr(schema, 'fields', None)
@@ -426,6 +448,8 @@ def _validate_schema(schema: Any,
         for key, value in given.items():
             if isinstance(value, list) and not getattr(fields[key], 'accept_iterator', False):
                 errors[key] = 'Please give this field only once'
+            elif _is_file(value) and not isinstance(fields[key], _FILE_VALIDATORS):
+                errors[key] = 'Please enter text here, not a file'
     if errors:
         return {}, errors
     try:

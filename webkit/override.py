@@ -55,7 +55,8 @@ class MethodOverride(_wsgi.Layer):
                 req.max_body_size = self.max_body_size
             asked = req.POST.getall(self.field)
             if asked:
-                method = asked[0].upper() if len(asked) == 1 else None
+                # Given once, as text (a file part is no method).
+                method = asked[0].upper() if len(asked) == 1 and isinstance(asked[0], str) else None
                 if method not in METHODS:
                     raise exc.HTTPBadRequest(f'{self.field} may be PUT, PATCH or DELETE, '
                                              'given once')

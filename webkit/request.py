@@ -304,7 +304,7 @@ class Request(webob.Request):
         """
         try:
             return self._read_body()
-        except (DisconnectionError, OSError):
+        except DisconnectionError:
             raise exc.HTTPBadRequest('the body is incomplete') from None
 
     def _read_body(self) -> bytes:
@@ -321,7 +321,10 @@ class Request(webob.Request):
         stream = env['wsgi.input']
         data = b''
         while len(data) < size:
-            more = stream.read(size - len(data))
+            try:
+                more = stream.read(size - len(data))
+            except OSError as error:  # the connection's (a reset), not the disk's
+                raise DisconnectionError(f'the body could not be read: {error}') from error
             if not more:
                 raise DisconnectionError(f'the client disconnected ({size - len(data)} '
                                          'more bytes were expected)')

@@ -86,6 +86,14 @@ def _count(number, noun):
     return f'{number} {noun}' if number == 1 else f'{number} {noun}s'
 
 
+def _field(req, name):
+    """The form field ``name`` as text ('' when not sent); a file sent for it is a 400."""
+    value = req.POST.get(name, '')
+    if not isinstance(value, str):
+        raise _BadRequest(f'The form field {name} takes text, not a file.')
+    return value
+
+
 def _number(text, limit=9):
     """``text`` as a whole number (0 or more), or None.
 
@@ -275,9 +283,8 @@ class WikiApp:
 
     def save(self, req, title):
         title = self._title(title)
-        text = req.POST.get('text', '')
-        summary = req.POST.get('summary', '')
-        base_rev = _number(req.POST.get('base_rev', ''))
+        text, summary = _field(req, 'text'), _field(req, 'summary')
+        base_rev = _number(_field(req, 'base_rev'))
         if base_rev is None:
             raise _BadRequest('The form lacks the revision it started from.')
         defaults = {'text': text, 'summary': summary, 'base_rev': base_rev}
@@ -339,7 +346,7 @@ class WikiApp:
         old = None if rev is None else self.store.get(title, rev)
         if old is None:
             raise _NotFound('This page has no such revision.')
-        base_rev = _number(req.POST.get('base_rev', ''))
+        base_rev = _number(_field(req, 'base_rev'))
         if base_rev is None:
             raise _BadRequest('The form lacks the revision it started from.')
         summary = f'Restored revision {old.rev}'
