@@ -27,6 +27,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
@@ -192,6 +193,19 @@ class _NestedMultipart(cgi_FieldStorage):
         if self.outerboundary:
             raise ValueError('a multipart part is itself multipart')
         return super().read_multi(environ, keep_blank_values, strict_parsing)
+
+    def make_file(self) -> Any:
+        # A part over a kilobyte went to a temporary file of its own: a
+        # thousand small files in one request held a thousand descriptors.
+        # The body is in memory already; only a large part goes to disk.
+        if self._binary_file:
+            return tempfile.SpooledTemporaryFile(_SPOOLED, mode='w+b')
+        return tempfile.SpooledTemporaryFile(_SPOOLED, mode='w+', encoding=self.encoding,
+                                             newline='\n')
+
+
+# Parts of a multipart body are kept in memory up to this size.
+_SPOOLED = 1024 * 1024
 
 
 # Any: typeshed gives a property's fget as optional.
