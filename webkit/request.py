@@ -543,7 +543,7 @@ _JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=
 def _length(digits: str) -> int:
     """A Content-Length as a number: past 18 digits, more than any limit
     (``int()`` refuses 4,300 digits with a ValueError)."""
-    digits = digits.lstrip('0')
+    digits = digits.lstrip('0') or '0'
     return int(digits) if len(digits) <= 18 else 10 ** 18
 
 
