@@ -93,7 +93,7 @@ def test_static_pages_and_errors():
     with pytest.raises(UnsafeHeaderError) as info:
         StaticPage('200 OK', b'', [('X-A', 'b\r\n')])
     assert (info.value.name, info.value.value) == ('X-A', 'b\r\n')
-    assert 'CR, LF or NUL' in str(info.value)
+    assert 'CR, LF, NUL or a character beyond Latin-1' in str(info.value)
     assert internal_error().status_int == 500
 
 
@@ -270,3 +270,14 @@ def test_a_date_header_that_holds_no_date_is_ignored(header):
     res = TestApp(page).get('/', headers={header: 'Sun, 06 Nov 99999 08:49:37 GMT',
                                           'Range': 'bytes=0-1'})
     assert res.status_int == (206 if header != 'If-Range' else 200)
+
+
+@pytest.mark.parametrize('location', ['/caf\u0100', '/\u2028', '/\U0001f600'])
+def test_a_header_latin1_cannot_write_is_refused_here_not_by_the_server(location, caplog):
+    # PEP 3333 headers are Latin-1; waitress failed on it with a 500 of its own.
+    @wsgify
+    def back(req):
+        return webob.exc.HTTPSeeOther(location=req.params['next'])
+    res = TestApp(back).get('/', {'next': location}, status=500)
+    assert 'UnsafeHeaderError' in caplog.text and location not in res.text
+    assert TestApp(back).get('/', {'next': '/caf\xe9'}, status=303)  # Latin-1: written

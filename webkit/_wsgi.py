@@ -5,7 +5,7 @@ Every webkit piece that WSGI can call (``wsgify``, the dispatcher,
 request reaches builds the :class:`~webkit.request.Request` and guards
 the call (:func:`enter`): HTTP exceptions become answers, anything else
 a generic 500 with the traceback in the ``webkit`` log only, and no
-header holding CR, LF or NUL reaches the server. Inner layers reached
+header holding CR, LF, NUL or what Latin-1 cannot write reaches the server. Inner layers reached
 through ``req.get_response(layer)`` answer with that same request
 (:func:`response_from`); reached through foreign middleware that keeps
 the environ, they find it there and reuse it.
@@ -46,7 +46,9 @@ REQUEST = 'webkit.request'
 CHECKS = 'webkit.checks'
 PROBE = 'webkit.probe'
 
-_UNSAFE_HEADER = re.compile(r'[\r\n\0]')
+# What no header may hold: a line break or NUL (a header of the client's own
+# making), or what Latin-1 cannot write (PEP 3333; the server would fail).
+_UNSAFE_HEADER = re.compile('[\r\n\0\u0100-\U0010ffff]')
 _NOTHING = object()
 
 _ERROR_PAGE = (b'<!DOCTYPE html>\n<html><head><title>500 Internal Server Error'
@@ -294,7 +296,10 @@ def _check_headers(headers: Iterable[tuple[str, str]], status: str = '') -> None
     # searched first: nearly every response has nothing to find.
     headers = list(headers)
     text = status + ''.join(itertools.chain.from_iterable(headers))
-    if '\n' not in text and '\r' not in text and '\0' not in text:
+    if text.isascii():
+        if '\n' not in text and '\r' not in text and '\0' not in text:
+            return
+    elif not _UNSAFE_HEADER.search(text):
         return
     if _UNSAFE_HEADER.search(status):
         raise UnsafeHeaderError('status', status)

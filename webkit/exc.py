@@ -125,7 +125,8 @@ class HTTPMethodNotAllowed(exc.HTTPMethodNotAllowed):
 
 
 class UnsafeHeaderError(WebkitError, ValueError):
-    """A response header ``name`` (or the status line) holds CR, LF or NUL in ``value``."""
+    """A response header ``name`` (or the status line) holds CR, LF, NUL or a
+    character Latin-1 cannot write in ``value``."""
 
     def __init__(self, name: str, value: str) -> None:
         super().__init__(name, value)
@@ -133,7 +134,8 @@ class UnsafeHeaderError(WebkitError, ValueError):
         self.value = value
 
     def __str__(self) -> str:
-        return f'response header {self.name!r} has a CR, LF or NUL: {self.value!r}'
+        return (f'response header {self.name!r} has a CR, LF, NUL or a character beyond '
+                f'Latin-1: {self.value!r}')
 
 
 class MissingLayerError(WebkitError, LookupError):
