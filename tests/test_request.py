@@ -446,3 +446,11 @@ def test_request_multipart_files_hold_no_descriptor_each():
     assert len(fields) == 901 and fields['f899'].file.read() == b'x' * 1001
     assert fields['text'] == 'é' * 999  # a long text field, kept as text
     assert len(os.listdir('/proc/self/fd')) - before < 10
+
+
+def test_request_body_file_read_short_by_the_handler_is_a_400():
+    # Read as a stream, the body's end is found by the handler's own read.
+    req = Request.blank('/', method='POST', content_type='application/octet-stream')
+    req.environ.update({'wsgi.input': io.BytesIO(b'abc'), 'CONTENT_LENGTH': '100'})
+    res = req.get_response(wsgify(lambda req: req.body_file.read()))
+    assert res.status_int == 400 and b'the body is incomplete' in res.body

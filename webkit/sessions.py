@@ -92,7 +92,7 @@ class Sessions(_wsgi.Layer):
 
     def _cookie_headers(self, state: '_State') -> list[tuple[str, str]]:
         """The ``Set-Cookie`` headers saving ``state``'s session: none if unchanged."""
-        data, stored, text = state.data, state.stored, state.text
+        data, stored, text = state.data or {}, state.stored, state.text
         if stored is None or text is None:  # a new session
             changed = bool(data)
         else:
