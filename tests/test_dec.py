@@ -362,3 +362,20 @@ def test_wsgify_middleware_clones_as_itself():
 
     wrapped = passing(wsgify(lambda req: 'x'))
     assert repr(wrapped.clone()) == repr(wrapped)
+
+
+class Markup(str):
+    """A str subclass, as template engines return (markupsafe's Markup)."""
+
+
+@pytest.mark.parametrize('content_type, body', [
+    ('application/json', '{"a": "é"}'.encode()),            # no charset named: UTF-8
+    ('text/plain; charset=latin-1', '{"a": "é"}'.encode('latin-1')),
+])
+def test_wsgify_writes_a_str_subclass_as_a_str(content_type, body):
+    @wsgify
+    def page(req):
+        req.response.content_type = content_type
+        return Markup('{"a": "é"}')
+    res = TestApp(page).get('/')
+    assert res.body == body and res.content_type == content_type.split(';')[0]

@@ -160,7 +160,9 @@ def as_app(req: Request, result: Any) -> WSGIApplication:
         resp = req.response
         # Encoded as the response says it is (WebOb uses the request's
         # charset: a latin-1 request got latin-1 under "charset=UTF-8").
-        resp.write(result.encode(resp.charset or 'utf-8') if type(result) is str else result)
+        # A str subclass too (markupsafe's Markup), which WebOb would write
+        # only under a Content-Type naming a charset.
+        resp.write(result.encode(resp.charset or 'utf-8') if isinstance(result, str) else result)
         return resp
     if not callable(result):
         raise TypeError(f'a handler must return a Response, a WSGI application, '
