@@ -7,6 +7,7 @@ from webtest import TestApp
 
 from webkit import (ConfigurationError, Controller, Dispatcher, HTTPMethodNotAllowed,
                     HTTPRouteNotFound, Request, URLGenerationError, wsgify)
+from webkit.routecheck import check_routes
 
 
 class Library:
@@ -405,6 +406,16 @@ def test_link_honours_script_name():
     assert res.location == 'http://localhost/prefix/view/x'
 
 
+@pytest.mark.parametrize('script_name', ['/', '/app/', '//'])
+def test_link_under_a_script_name_ending_in_a_slash_stays_on_this_site(script_name):
+    # "/" + "/evil.example" is a link to another host.
+    routes = Dispatcher()
+    routes.connect('page', '/{title}', lambda req, title: req.link('page', title=title))
+    page = Request.blank('/evil.example', environ={'SCRIPT_NAME': script_name}).get_response(
+        routes)
+    assert page.text == script_name.rstrip('/') + '/evil.example'
+
+
 def test_link_quotes_a_script_name_that_needs_it():
     seen = []
 
@@ -675,6 +686,16 @@ def test_optional_format_extension():
     assert app.get('/entries/3').text == '3 None'
     assert routes.url('entry', id=3, format='json') == '/entries/3.json'
     assert routes.url('entry', id=3) == '/entries/3'
+    assert routes.url('entry', id=3, format='') == '/entries/3'  # as Routes: no extension
+
+
+def test_optional_format_extension_defaulting_to_none_or_empty_passes_the_route_check(caplog):
+    for default in (None, ''):
+        routes = Dispatcher()
+        routes.connect('entry', '/entries/{id}{.format}', lambda req, id, format: id,
+                       format=default)
+        assert list(check_routes(routes)) == []
+        assert routes.url('entry', id=3) == '/entries/3'
 
 
 def test_dispatch_not_found_and_method_not_allowed_can_be_overridden():

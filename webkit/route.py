@@ -149,8 +149,8 @@ class Route:
                 continue
             kind, safe = spec
             value = params.get(var, defaults.get(var))
-            if value is None:
-                if kind == '.':
+            if value is None or (kind == '.' and value == ''):
+                if kind == '.':  # no {.format}: no extension, as in Routes
                     continue
                 raise URLGenerationError(self.name, params, f'missing {var!r}')
             if type(value) is str:
@@ -246,7 +246,9 @@ class Link:
                  **params: Any) -> str:
         """The URL of route ``name``, under this request's ``SCRIPT_NAME``."""
         if self._prefix is None:
-            script_name = self.environ.get('SCRIPT_NAME', '')
+            # A SCRIPT_NAME ending in "/" would make "//host/..." of a path
+            # starting with a variable: a link to another site.
+            script_name = self.environ.get('SCRIPT_NAME', '').rstrip('/')
             if _PLAIN_PREFIX(script_name):
                 self._prefix = script_name
             else:

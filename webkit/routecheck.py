@@ -311,8 +311,12 @@ def _routes_back(routes: Any, route: Route, method: str, values: dict[str, Any],
     if found is not route:
         return (f'the URL generated from {values!r} ({url}) routes to '
                 f'route {found.name!r}')
+    # A {.format} left out (None or '') matches as None.
+    formats = {part['name'] for part in route.mapped.routelist
+               if isinstance(part, dict) and part['type'] == '.'}
     wrong = {var: urlvars.get(var) for var in route.variables
-             if urlvars.get(var) != str(values[var])}
+             if urlvars.get(var) != (None if var in formats and values[var] in (None, '')
+                                     else str(values[var]))}
     if wrong:
         return f'the URL generated from {values!r} ({url}) matches with {wrong!r}'
     return None
