@@ -530,6 +530,7 @@ def _connect(*args, **kw):
     (('x', '/x/{a}', lambda req, a: ''), {'requirements': 'a'}, 'requirements must be a dict'),
     (('x', '/x?page=1', lambda req: ''), {}, 'query'),
     (('x', '/x#top', lambda req: ''), {}, 'query'),
+    (('x', '/x/{a:}', lambda req, a: ''), {}, 'empty requirement'),
     (('x', '/x/{req}', lambda req, **kw: ''), {}, "['req']"),
     (('x', '/x'), {'controller': lambda req: ''}, 'not a Controller'),
 ])
