@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import webob
 import webob.dec
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from webob import Response, exc
 
@@ -48,6 +48,10 @@ DIFFERENCES = {
     'if_none_match_any': 'If-None-Match: * matches',
     'head_range': 'HEAD ignores Range',
 }
+
+
+class Markup(str):
+    pass
 
 
 # -- the two decorators, and a subclass of each overriding call_func --------
@@ -116,6 +120,7 @@ action = st.one_of(
 )
 outcome = st.one_of(
     st.tuples(st.just('str'), body_text),
+    st.tuples(st.just('str_subclass'), body_text),
     st.tuples(st.just('bytes'), st.binary(max_size=8)),
     st.tuples(st.just('none')),
     st.tuples(st.just('req_response')),
@@ -174,6 +179,8 @@ def make_handler(recipe, decorator):
                 f'|{type(req).__name__}')
         if kind == 'str':
             return data[0] + seen
+        if kind == 'str_subclass':  # what template engines return (markupsafe's Markup)
+            return Markup(data[0] + seen)
         if kind == 'bytes':
             return data[0]
         if kind == 'none':
@@ -323,6 +330,11 @@ def agree(theirs, ours, recipe):
 # -- the properties -------------------------------------------------------------
 
 @SETTINGS
+# A str subclass under a Content-Type naming no charset.
+@example(recipe={'actions': [('content_type', 'application/octet-stream')],
+                 'outcome': ('str_subclass', 'é'), 'args': (), 'kwargs': {},
+                 'subclass': False, 'request_class': 'default', 'middleware': None},
+         req={'method': 'GET', 'accept': None, 'charset': None})
 @given(recipe=recipe, req=request)
 def test_wsgify_answers_as_webob_does(recipe, req):
     method, accept = req['method'], req['accept']
