@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench --quick          # about a minute
     python -m benchmarks.bench --write-docs     # the full run, into docs/benchmarks.rst
+    python -m benchmarks.bench --servers 8      # raw WSGI and webkit under each server, 8 rounds
 
 In-process figures call each WSGI application with a fresh environ per
 request and consume the body; each figure is the fastest of several
@@ -245,7 +246,7 @@ def _cpu_seconds(pid):
     return total / os.sysconf('SC_CLK_TCK')
 
 
-def servers(names, seconds, rounds):
+def servers(names, seconds, rounds, keep_rounds=False):
     """Requests per second under waitress and gunicorn (median of the rounds).
 
     The apps and the servers take turns within each round, so a slow
@@ -288,6 +289,8 @@ def servers(names, seconds, rounds):
                         except subprocess.TimeoutExpired:
                             os.killpg(process.pid, signal.SIGKILL)
                             process.wait()
+    if keep_rounds:
+        return samples
     return {name: {server: statistics.median(rates) for server, rates in row.items()}
             for name, row in samples.items()}
 
@@ -577,6 +580,28 @@ def run(quick):
 RESULTS_MARK = 'Results\n-------\n\n.. Written by python -m benchmarks.bench --write-docs.'
 
 
+def server_rounds(rounds, seconds=3):
+    """The raw callable and webkit under each server, every round shown."""
+    if shutil.which('wrk') is None:
+        return 'Under real servers: skipped (wrk is not installed)'
+    samples = servers(['raw WSGI', 'webkit'], seconds, rounds, keep_rounds=True)
+    lines = [f'{rounds} rounds of {seconds} s; each figure the median, then every round']
+    for server in SERVERS:
+        for measure, unit in ((server, 'requests/s'), (f'{server} cpu', 'CPU us/request')):
+            raw, app = samples['raw WSGI'][measure], samples['webkit'][measure]
+            share = (statistics.median(app) / statistics.median(raw) if unit == 'requests/s'
+                     else statistics.median(raw) / statistics.median(app))
+            lines.append(f'{server:13} {unit:15} raw {statistics.median(raw):4.0f}, webkit '
+                         f'{statistics.median(app):4.0f} ({share * 100:.1f}% of raw); rounds: '
+                         f'raw {[round(x) for x in raw]}, webkit {[round(x) for x in app]}')
+    raw = {key: statistics.median(values) for key, values in samples['raw WSGI'].items()}
+    rate = raw['webkit.serve'] / raw['waitress'] * 100
+    cpu = raw['webkit.serve cpu'] / raw['waitress cpu'] * 100
+    lines.append(f'raw WSGI on webkit.serve against plain waitress: {rate:.1f}% of its '
+                 f'requests/s, {cpu:.1f}% of its CPU per request')
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m benchmarks.bench')
     parser.add_argument('--quick', action='store_true', help='a short run, about a minute')
@@ -584,7 +609,12 @@ def main(argv=None):
                         help='write the tables into docs/benchmarks.rst')
     parser.add_argument('--against', metavar='REV',
                         help='also time webkit as of this commit (e.g. HEAD)')
+    parser.add_argument('--servers', metavar='ROUNDS', type=int,
+                        help='only the servers, raw WSGI and webkit, over this many rounds')
     args = parser.parse_args(argv)
+    if args.servers:
+        print(server_rounds(args.servers))
+        return 0
     if args.against:
         add_previous(args.against)
     text = report(run(args.quick), args.quick)

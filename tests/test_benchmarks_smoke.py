@@ -80,6 +80,21 @@ def test_benchmark_report_from_a_tiny_run(monkeypatch):
     assert '::\n\n    ====' in rst and '>>>' not in rst
 
 
+def test_benchmark_server_rounds_report_every_round(monkeypatch):
+    rounds = {'raw WSGI': {'waitress': [100, 110, 90], 'waitress cpu': [200, 190, 210],
+                           'webkit.serve': [105, 95, 100], 'webkit.serve cpu': [190, 200, 195],
+                           'gunicorn': [120, 120, 120], 'gunicorn cpu': [150, 150, 150]},
+              'webkit': {'waitress': [95, 90, 100], 'waitress cpu': [210, 200, 220],
+                         'webkit.serve': [95, 90, 100], 'webkit.serve cpu': [200, 210, 205],
+                         'gunicorn': [114, 114, 114], 'gunicorn cpu': [160, 160, 160]}}
+    monkeypatch.setattr(bench.shutil, 'which', lambda name: '/usr/bin/' + name)
+    monkeypatch.setattr(bench, 'servers', lambda names, seconds, count, keep_rounds: rounds)
+    text = bench.server_rounds(3)
+    assert 'gunicorn      requests/s      raw  120, webkit  114 (95.0% of raw)' in text
+    assert 'raw [200, 190, 210], webkit [210, 200, 220]' in text
+    assert text.endswith('100.0% of its requests/s, 97.5% of its CPU per request')
+
+
 def test_benchmark_earlier_webkit_is_imported_under_its_own_name(monkeypatch):
     if not os.path.exists(os.path.join(bench.ROOT, '.git')):
         pytest.skip('not a git checkout')
