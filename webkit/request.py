@@ -29,12 +29,12 @@ import json
 import re
 import tempfile
 from collections.abc import Callable, Iterator
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
 import webob
 from webob import exc
 from webob.compat import cgi_FieldStorage  # the stdlib's, with WebOb's fixes
-from webob.multidict import MultiDict, NoVars
+from webob.multidict import GetDict, MultiDict, NoVars
 from webob.request import DisconnectionError
 
 from .response import Response
@@ -127,6 +127,17 @@ class _LimitedInput:
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.readline, b'')
+
+
+def _query_fields(source: str) -> Iterator[tuple[str, str]]:
+    """``(name, value)`` of each field of a query string, split as WebOb's
+    ``parse_qsl_text`` splits it (``&`` and ``;``); only ``%`` and two hex
+    digits is an escape (RFC 3986), where WebOb's ``int()`` also read
+    ``%2`` and ``% 1``."""
+    query = source.encode('latin-1').replace(b'+', b' ')
+    for field in [part for piece in query.split(b'&') for part in piece.split(b';') if part]:
+        name, _, value = field.partition(b'=')
+        yield unquote_to_bytes(name).decode('utf-8'), unquote_to_bytes(value).decode('utf-8')
 
 
 def _pull(read: Callable[[int], bytes], size: int) -> bytes:
@@ -268,7 +279,28 @@ class Request(webob.Request):
         return _STRICT_PATH_INFO(self)
 
     script_name = _strict(webob.Request.script_name, 'the script name')
-    GET = _strict(webob.Request.GET, 'the query string')
+
+    @property
+    def GET(self) -> Any:
+        """The fields of the query string, as WebOb's ``GET`` gives them, decoded
+        strictly as UTF-8.
+
+        Parsed as WebOb parses it, but in time linear in its length: WebOb
+        joins the bytes of each ``%`` escape one at a time, which a 200 KB
+        query string of them turned into 0.6 s of CPU. An escape is ``%``
+        and two hex digits; any other ``%`` stays as it is.
+        """
+        env = self.environ
+        source = env.get('QUERY_STRING', '')
+        cached = env.get('webob._parsed_query_vars')
+        if cached is not None and cached[1] == source:
+            return cached[0]
+        try:
+            fields = GetDict(list(_query_fields(source)) if source else [], env)
+        except UnicodeDecodeError:
+            raise exc.HTTPBadRequest('the query string is not valid UTF-8') from None
+        env['webob._parsed_query_vars'] = (fields, source)
+        return fields
     text = _strict(webob.Request.text, 'the body')
 
     @property
