@@ -1,5 +1,9 @@
 """The WSGI shell every webkit application runs in: errors, headers, bodies."""
+import io
 import logging
+import os
+import resource
+import sys
 
 import pytest
 import webob
@@ -281,3 +285,31 @@ def test_a_header_latin1_cannot_write_is_refused_here_not_by_the_server(location
     res = TestApp(back).get('/', {'next': location}, status=500)
     assert 'UnsafeHeaderError' in caplog.text and location not in res.text
     assert TestApp(back).get('/', {'next': '/caf\xe9'}, status=303)  # Latin-1: written
+
+
+def test_an_error_in_a_process_out_of_descriptors_is_still_a_500(monkeypatch):
+    # The error is logged through modules imported on the first error only,
+    # and importing needs a file: without one, the guard itself failed.
+    @wsgify
+    def broken(req):
+        raise RuntimeError('boom')
+    environ = webob.Request.blank('/x').environ
+    environ['wsgi.errors'] = errors = io.StringIO()
+    monkeypatch.delitem(sys.modules, 'logging')
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (len(os.listdir('/proc/self/fd')) + 16, hard))
+    held, status = [], []
+    try:
+        while True:
+            held.append(open(os.devnull))
+    except OSError:  # every descriptor taken
+        pass
+    try:
+        body = broken(environ, lambda line, headers, exc_info=None: status.append(line))
+    finally:
+        for stream in held:
+            stream.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert status == ['500 Internal Server Error'] and b'boom' not in b''.join(body)
+    assert 'could not be loaded' in errors.getvalue()
+    assert 'Too many open files' in errors.getvalue()

@@ -268,11 +268,18 @@ def enter(layer: Layer, environ: WSGIEnvironment,
 
 
 def _log_error(environ: WSGIEnvironment) -> None:
-    import logging  # only when something went wrong: most processes never need it
-    from .log import printable
     path = environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', '')
-    logging.getLogger('webkit').exception('error handling %s %s', printable(
-        environ.get('REQUEST_METHOD', '')), printable(path))
+    method = environ.get('REQUEST_METHOD', '')
+    try:
+        import logging  # only when something went wrong: most processes never need it
+        from .log import printable
+    except Exception:  # no file to import from (the process is out of descriptors)
+        error = sys.exc_info()
+        environ['wsgi.errors'].write(f'webkit: error handling {method!r} {path!r}, and the '
+                                     f'logging module could not be loaded: {error[1]!r}\n')
+        return
+    logging.getLogger('webkit').exception('error handling %s %s', printable(method),
+                                          printable(path))
 
 
 def _restart(start_response: StartResponse, status: str, headers: list[tuple[str, str]],
