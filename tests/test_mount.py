@@ -2,6 +2,8 @@
 import bottle
 import flask
 import pytest
+import webob
+from webob.static import FileApp
 from webtest import TestApp
 
 from examples.hello.app import make_app as make_hello
@@ -250,3 +252,25 @@ def test_mount_both_examples_under_one_site(tmp_path):
     assert signup.form.action == '/signup/'
     assert client.get('/signup/thanks').status_int == 200
     client.get('/elsewhere', status=404)
+
+
+@pytest.mark.parametrize('script_name', ['/', '/site/'])
+def test_mount_under_a_script_name_ending_in_a_slash_makes_no_double_slash(script_name):
+    # "/" + "/raw" as the mounted application's SCRIPT_NAME: its links would
+    # start with "//raw", a URL of another host.
+    res = webob.Request.blank('/raw/x', environ={'SCRIPT_NAME': script_name}).get_response(
+        application)
+    assert res.text == f"GET {script_name.rstrip('/') + '/raw'!r} '/x' b''"
+
+
+def test_mount_a_webob_file_app_ignores_a_date_it_cannot_read(tmp_path):
+    # WebOb's FileApp fails on a year past Python's: the mounted copy of
+    # the environ is cleaned as the guard cleans its own.
+    (tmp_path / 'f.txt').write_bytes(b'data')
+    site = Dispatcher()
+    site.mount('file', '/file', FileApp(str(tmp_path / 'f.txt')))
+    for header, status, body in [('If-Modified-Since', 206, b'da'),  # the Range stands
+                                 ('If-Range', 200, b'data')]:  # matches nothing: all of it
+        res = TestApp(site).get('/file', headers={header: 'Mon, 01 Jan 99999 00:00:00 GMT',
+                                                  'Range': 'bytes=0-1'})
+        assert (res.status_int, res.body) == (status, body)

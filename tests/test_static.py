@@ -257,3 +257,14 @@ def test_static_ignores_a_date_header_that_holds_no_date(app, headers):
     # RFC 9110 13.1: ignored; an If-Range that matches nothing sends it all.
     res = app.get('/static/site.css', headers=headers)
     assert res.status_int == 200 and res.body == CSS
+
+
+def test_static_hidden_file_reached_through_a_symlink_is_404(app, site):
+    # The link's name is not hidden; what it resolves to is.
+    (site / '.git').mkdir()
+    (site / '.git' / 'config').write_bytes(b'[remote] url = secret')
+    os.symlink(site / '.env', site / 'env.txt')
+    os.symlink(site / '.git', site / 'repo')
+    app.get('/static/env.txt', status=404)
+    app.get('/static/repo/config', status=404)
+    assert app.get('/static/site.css').body == CSS

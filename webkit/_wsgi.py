@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # for the type checker: importing typing costs a process half
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'as_response', 'add_check', 'run_checks',
-           'StaticPage', 'internal_error', 'probe', 'Probe']
+           'StaticPage', 'internal_error', 'probe', 'Probe', 'drop_unreadable_dates']
 
 #: ``environ`` keys: the request the first webkit layer built, the checks
 #: still owed before a handler, and a :class:`Probe` asking what an
@@ -244,7 +244,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
                 return app(environ, start_response)  # nothing for _respond to do
             return _respond(app, environ, start_response)
         checked = _CheckedStartResponse(start_response)
-        _drop_unreadable_dates(environ)  # WebOb's own applications (files) read them
+        drop_unreadable_dates(environ)  # WebOb's own applications (files) read them
         body = app(environ, checked)
         return body if checked.started else _prefetch(body)
     except exc.HTTPException as error:  # raised while building or answering
@@ -408,7 +408,7 @@ def _date(value: str) -> Any:
 _DATE_HEADERS = ('HTTP_IF_MODIFIED_SINCE', 'HTTP_IF_UNMODIFIED_SINCE', 'HTTP_IF_RANGE')
 
 
-def _drop_unreadable_dates(environ: WSGIEnvironment) -> None:
+def drop_unreadable_dates(environ: WSGIEnvironment) -> None:
     """Leave out the date headers WebOb would fail on: ignored, as a date that is none is."""
     for key in _DATE_HEADERS:
         value = environ.get(key)
@@ -429,7 +429,7 @@ def _respond(resp: webob.Response, environ: WSGIEnvironment,
             body.close()
         return []
     if resp.conditional_response and method in ('GET', 'HEAD'):
-        _drop_unreadable_dates(environ)
+        drop_unreadable_dates(environ)
         if resp.status_int == 200 and _precondition_failed(resp, environ):
             return exc.HTTPPreconditionFailed()(environ, start_response)
         if environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' and 'ETag' in resp.headers:

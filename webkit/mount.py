@@ -80,7 +80,10 @@ class Mount:
         raw = environ.get('PATH_INFO', '')
         # path_info is the decoded end of PATH_INFO (WSGI's latin-1 of the bytes).
         rest = path_info.encode('utf-8').decode('latin-1')
-        environ['SCRIPT_NAME'] = environ.get('SCRIPT_NAME', '') + raw[:len(raw) - len(rest)]
+        # A SCRIPT_NAME ending in "/" would make "//prefix", which the mounted
+        # application's links would turn into the URL of another host.
+        environ['SCRIPT_NAME'] = (environ.get('SCRIPT_NAME', '').rstrip('/')
+                                  + raw[:len(raw) - len(rest)])
         environ['PATH_INFO'] = rest
         return _Shifted(self.app, environ)
 
@@ -96,4 +99,5 @@ class _Shifted:
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
+        _wsgi.drop_unreadable_dates(self.environ)  # as the guard does for the environ it is given
         return self.app(self.environ, start_response)

@@ -99,6 +99,8 @@ class Static:
             return None
         if not resolved.is_relative_to(self.folder) or not modes.S_ISREG(stat.st_mode):
             return None
+        if any(part.startswith('.') for part in resolved.relative_to(self.folder).parts):
+            return None  # a hidden file or folder reached through a symlink
         return str(resolved), stat
 
     def version(self, path: str) -> str | None:
