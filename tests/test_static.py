@@ -268,3 +268,17 @@ def test_static_hidden_file_reached_through_a_symlink_is_404(app, site):
     app.get('/static/env.txt', status=404)
     app.get('/static/repo/config', status=404)
     assert app.get('/static/site.css').body == CSS
+
+
+@pytest.mark.parametrize('header', ['If-Modified-Since', 'If-Range'])
+def test_a_webob_file_app_behind_any_layer_ignores_a_date_it_cannot_read(site, header):
+    # Reached through req.get_response, or through middleware, not only returned.
+    from webob.static import FileApp
+
+    from webkit import wsgify
+    files = FileApp(str(site / 'site.css'))
+    through = wsgify(lambda req: req.get_response(files))
+    around = wsgify.middleware(lambda req, app: req.get_response(app))(files)
+    for app in (through, around):
+        res = TestApp(app).get('/', headers={header: 'Sun, 06 Nov 99999 08:49:37 GMT'})
+        assert res.status_int == 200 and res.body == CSS

@@ -28,7 +28,7 @@ from webob import exc
 from webob.request import DisconnectionError
 
 from .exc import UnsafeHeaderError
-from .request import PUBLIC_URL, Request
+from .request import PUBLIC_URL, Request, content_length
 from .response import Response
 
 TYPE_CHECKING = False
@@ -212,8 +212,15 @@ def enter(layer: Layer, environ: WSGIEnvironment,
           start_response: StartResponse) -> Iterable[bytes]:
     """Answer a WSGI call of ``layer``, safely (see the module docstring)."""
     length = environ.get('CONTENT_LENGTH')
-    if length and not (length.isascii() and length.isdigit()):
-        return exc.HTTPBadRequest('invalid Content-Length')(environ, start_response)
+    if length:
+        if not (length.isascii() and length.isdigit()):
+            return exc.HTTPBadRequest('invalid Content-Length')(environ, start_response)
+        if length[0] == '0' and len(length) > 1:
+            # Leading zeros: WebOb's reader would take thousands of them for no length.
+            environ['CONTENT_LENGTH'] = str(content_length(length))
+    if ('HTTP_IF_MODIFIED_SINCE' in environ or 'HTTP_IF_UNMODIFIED_SINCE' in environ
+            or 'HTTP_IF_RANGE' in environ):
+        drop_unreadable_dates(environ)  # WebOb's conditional responses fail on them
     req = None
     saved = _NOTHING
     checked = None
@@ -244,7 +251,6 @@ def enter(layer: Layer, environ: WSGIEnvironment,
                 return app(environ, start_response)  # nothing for _respond to do
             return _respond(app, environ, start_response)
         checked = _CheckedStartResponse(start_response)
-        drop_unreadable_dates(environ)  # WebOb's own applications (files) read them
         body = app(environ, checked)
         return body if checked.started else _prefetch(body)
     except exc.HTTPException as error:  # raised while building or answering
@@ -429,7 +435,6 @@ def _respond(resp: webob.Response, environ: WSGIEnvironment,
             body.close()
         return []
     if resp.conditional_response and method in ('GET', 'HEAD'):
-        drop_unreadable_dates(environ)
         if resp.status_int == 200 and _precondition_failed(resp, environ):
             return exc.HTTPPreconditionFailed()(environ, start_response)
         if environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' and 'ETag' in resp.headers:

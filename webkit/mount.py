@@ -99,5 +99,4 @@ class _Shifted:
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
-        _wsgi.drop_unreadable_dates(self.environ)  # as the guard does for the environ it is given
         return self.app(self.environ, start_response)

@@ -357,13 +357,13 @@ class Request(webob.Request):
         env = self.environ
         length = env.get('CONTENT_LENGTH')
         if (env.get('webob.is_body_seekable') or not length or not length.isdigit()
-                or not 0 < _length(length) <= self.request_body_tempfile_limit):
+                or not 0 < content_length(length) <= self.request_body_tempfile_limit):
             return webob.Request.body.fget(self)
         # A body of known length that WebOb would keep in memory too (a
         # form, a JSON document): read at once, where WebOb's general copy
         # costs ten times the read. Larger ones spill to a temporary file.
         self.check_body_size()
-        size = _length(length)
+        size = content_length(length)
         stream = env['wsgi.input']
         data = b''
         while len(data) < size:
@@ -385,7 +385,7 @@ class Request(webob.Request):
     def check_body_size(self) -> None:
         """Refuse (413) a body whose Content-Length is over ``max_body_size``, unread."""
         length = self.environ.get('CONTENT_LENGTH')
-        if length and length.isdigit() and _length(length) > self.max_body_size:
+        if length and length.isdigit() and content_length(length) > self.max_body_size:
             raise exc.HTTPRequestEntityTooLarge(
                 f'the body may be at most {self.max_body_size} bytes')
 
@@ -572,7 +572,7 @@ _JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=
                                  parse_float=_finite)
 
 
-def _length(digits: str) -> int:
+def content_length(digits: str) -> int:
     """A Content-Length as a number: past 18 digits, more than any limit
     (``int()`` refuses 4,300 digits with a ValueError)."""
     digits = digits.lstrip('0') or '0'
