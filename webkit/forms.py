@@ -27,7 +27,6 @@ from html.parser import HTMLParser
 from typing import Any, NamedTuple
 
 from formencode import Invalid, htmlfill
-from formencode.validators import FieldStorageUploadConverter, FileUploadKeeper
 from webob import Response, exc
 from webob.compat import cgi_FieldStorage
 
@@ -201,8 +200,9 @@ class _Filler(htmlfill.FillingParser):
         # The parser keeps back a page's last text while it may still become
         # a reference or a tag ("Q&A", "a <b") and hands it over in close(),
         # after htmlfill has copied the page up to it: copied here instead
-        # of lost. Nothing is left when htmlfill copied to the end.
-        if not self.skip_output():
+        # of lost. Nothing is left when htmlfill copied to the end, or wrote
+        # the last tag itself (skip_next: the tag it replaced ends the page).
+        if not self.skip_output() and not self.skip_next:
             line, column = self.source_pos
             self._text += '\n'.join(self.lines[line - 1:])[column:]
 
@@ -434,10 +434,6 @@ def _text_values(params: Any) -> dict[str, Any]:
     return values
 
 
-# The validators of FormEncode that take a file; any other takes text.
-_FILE_VALIDATORS = (FieldStorageUploadConverter, FileUploadKeeper)
-
-
 def _validate_schema(schema: Any,
                      params: Any) -> tuple[dict[str, Any], dict[str, str]]:
     fields = getattr(schema, 'fields', None)
@@ -448,14 +444,21 @@ def _validate_schema(schema: Any,
         for key, value in given.items():
             if isinstance(value, list) and not getattr(fields[key], 'accept_iterator', False):
                 errors[key] = 'Please give this field only once'
-            elif _is_file(value) and not isinstance(fields[key], _FILE_VALIDATORS):
-                errors[key] = 'Please enter text here, not a file'
     if errors:
         return {}, errors
     try:
         return schema.to_python(given), {}
     except Invalid as invalid:
         return {}, flatten_errors(invalid.unpack_errors())
+    except (AttributeError, TypeError):
+        # FormEncode's text validators fail so on a file (no .strip()): a
+        # file sent where the form has text is the client's error. Without
+        # a file, the error is the application's.
+        files = [key for key, value in given.items()
+                 if any(map(_is_file, value if isinstance(value, list) else [value]))]
+        if not files:
+            raise
+        return {}, {key: 'Please enter text here, not a file' for key in files}
 
 
 def flatten_errors(unpacked: Any, prefix: str = '') -> dict[str, str]:
