@@ -531,6 +531,7 @@ def _connect(*args, **kw):
     (('x', '/x?page=1', lambda req: ''), {}, 'query'),
     (('x', '/x#top', lambda req: ''), {}, 'query'),
     (('x', '/x/{a:}', lambda req, a: ''), {}, 'empty requirement'),
+    (('x', '/x/{a}', lambda req, a: ''), {'requirements': {'a': ''}}, 'empty requirement'),
     (('x', '/x/{req}', lambda req, **kw: ''), {}, "['req']"),
     (('x', '/x'), {'controller': lambda req: ''}, 'not a Controller'),
 ])

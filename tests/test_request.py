@@ -405,10 +405,23 @@ def test_request_body_cut_short_is_a_400_to_whoever_reads_it(stream, length):
     assert req.get_response(careful(wsgify(lambda req: req.body))).status_int == 400
 
 
-def test_request_text_in_an_unknown_charset_is_415():
-    req = Request.blank('/', method='POST', body=b'abc',
-                        headers={'Content-Type': 'text/plain; charset=bogus'})
-    assert req.get_response(wsgify(lambda req: req.text)).status_int == 415
+@pytest.mark.parametrize('charset, body, status', [
+    ('bogus', b'abc', 415),
+    ('zlib', b'abc', 415),             # a codec, not of text
+    ('undefined', b'abc', 400),        # a codec that decodes nothing
+    ('punycode', b'a-\x80', 400),
+    ('utf-8\x00', b'abc', 400),        # a NUL in its name: a ValueError
+])
+def test_request_text_in_a_charset_that_cannot_read_it_is_a_4xx(charset, body, status):
+    req = Request.blank('/', method='POST', body=body)
+    req.environ['CONTENT_TYPE'] = f'text/plain; charset={charset}'
+    assert req.get_response(wsgify(lambda req: req.text)).status_int == status
+
+
+def test_request_is_same_origin_is_false_for_what_is_no_url():
+    # Both would be the opaque origin "null": never the same as anything.
+    req = Request.blank('/', headers={'Host': 'x['})
+    assert not req.is_same_origin('http://[')
 
 
 @pytest.mark.parametrize('digits, status', [

@@ -98,14 +98,15 @@ def check_path(where: str, path: object, requirements: dict[str, str]) -> str:
                                      'Routes; name the Controller class as the target '
                                      'and use another variable name')
         if colon:
-            if not regex:  # Routes matches as if none were given, and links to nothing
-                raise ConfigurationError(where, f'{{{parts[index]}}} in {path!r} has an '
-                                         'empty requirement; leave out the ":"')
             if variable in requirements:
                 raise ConfigurationError(where, f'{variable} has a requirement both in '
                                          'the path and in requirements=')
             requirements[variable.removeprefix('.')] = regex
         parts[index] = '{' + variable + '}'
+    for variable, regex in requirements.items():
+        if regex == '':  # Routes matches as if none were given, and links to nothing
+            raise ConfigurationError(where, f'{variable} has an empty requirement in '
+                                     f'{path!r}; leave it out')
     return ''.join(parts)
 
 

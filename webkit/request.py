@@ -98,6 +98,8 @@ def _strict(prop: Any, what: str) -> property:
         except LookupError:  # the codec of the body's charset (only text has another)
             raise exc.HTTPUnsupportedMediaType(f'{what} is in a charset this server '
                                                'does not know') from None
+        except ValueError:  # a codec that decodes nothing ("undefined"), a NUL in its name
+            raise exc.HTTPBadRequest(f'{what} cannot be read in the charset it names') from None
     return property(fget, prop.fset, prop.fdel, prop.__doc__)
 
 
@@ -175,7 +177,8 @@ class _PartHeaders(io.BytesIO):
 
     def readline(self, size: int | None = -1) -> bytes:
         if size is not None and size >= 0:  # a part's content: the run of headers is over
-            self._lines = self._bytes = self._parameters = 0
+            if self._lines:
+                self._lines = self._bytes = self._parameters = 0
             return super().readline(size)
         if self._lines == 0:  # the headers of the next part
             self._parts += 1
@@ -498,6 +501,8 @@ class Request(webob.Request):
         one count (they differ behind a proxy).
         """
         found = origin(url)
+        if found == 'null':  # an opaque origin is the same as no other
+            return False
         return found == origin(self.host_url) or found == origin(self.public_host_url)
 
     # -- other webkit layers ---------------------------------------------------
