@@ -357,3 +357,41 @@ def test_proxy_cli_bad_setting_exits_1_naming_it():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.startswith('error: base_url: expected the scheme and host')
+
+
+class _Redirects:
+    routes = Dispatcher()
+    routes.connect('relative', '/a/relative', 'relative')
+    routes.connect('slash', '/a/slash', 'slash')
+    routes.connect('itself', '/a/itself', 'itself')
+    routes.connect('created', '/a/created', 'created', methods=['POST'])
+
+    def relative(self, req):
+        raise exc.HTTPFound(location='next?page=2')
+
+    def slash(self, req):
+        return exc.HTTPMovedPermanently(add_slash=True)
+
+    def itself(self, req):
+        raise exc.HTTPSeeOther()  # to the request's own URL
+
+    def created(self, req):
+        return Response(status=201, location='items/7')
+
+    __call__ = routes
+
+
+@pytest.mark.parametrize('method, path, location', [
+    ('GET', '/a/relative', 'https://shop.example/a/next?page=2'),
+    ('GET', '/a/slash', 'https://shop.example/a/slash/'),
+    ('GET', '/a/itself', 'https://shop.example/a/itself'),
+    ('POST', '/a/created', 'https://shop.example/a/items/7'),
+])
+def test_every_location_goes_to_the_public_url_whatever_host_the_client_sent(method, path,
+                                                                              location):
+    # WebOb makes a Location absolute from the Host header: a relative one,
+    # add_slash and a redirect to the request itself went to evil.example.
+    app = TestApp(PublicOrigin(_Redirects(), base_url='https://shop.example'),
+                  extra_environ={'HTTP_HOST': 'evil.example'})
+    res = app.request(path, method=method)
+    assert res.headers['Location'] == location

@@ -244,17 +244,17 @@ def enter(layer: Layer, environ: WSGIEnvironment,
         if type(app) is StaticPage:  # headers checked when it was built
             return app(environ, start_response)
         if isinstance(app, webob.Response):
-            if PUBLIC_URL in environ:
-                _public_location(req, app)
             _check_headers(app.headerlist, app.status)
+            answer = _as_public(environ, app) if PUBLIC_URL in environ else environ
             if type(app) is Response and not app.conditional_response:
-                return app(environ, start_response)  # nothing for _respond to do
-            return _respond(app, environ, start_response)
+                return app(answer, start_response)  # nothing for _respond to do
+            return _respond(app, answer, start_response)
         checked = _CheckedStartResponse(start_response)
         body = app(environ, checked)
         return body if checked.started else _prefetch(body)
     except exc.HTTPException as error:  # raised while building or answering
-        return _respond(error, environ, start_response)
+        answer = _as_public(environ, error) if PUBLIC_URL in environ else environ
+        return _respond(error, answer, start_response)
     except DisconnectionError:  # the body ended before its Content-Length
         return _respond(exc.HTTPBadRequest('the body is incomplete'), environ, start_response)
     except Exception:
@@ -375,13 +375,18 @@ def _prefetch(body: Iterable[bytes]) -> '_Prefetched':
     return _Prefetched(first, rest, body)
 
 
-def _public_location(req: Request, resp: webob.Response) -> None:
-    # WebOb makes a relative Location absolute from the Host header; an
-    # application given its public address is redirected there instead.
-    public = req.environ[PUBLIC_URL]
-    location = resp.headers.get('Location')
-    if location and location.startswith('/') and not location.startswith('//'):
-        resp.headers['Location'] = public + location
+def _as_public(environ: WSGIEnvironment, resp: webob.Response) -> WSGIEnvironment:
+    """The environ ``resp`` answers with behind a public URL.
+
+    WebOb makes a Location absolute (a relative one, ``add_slash``, a
+    redirect to the request's own URL) from the environ's scheme and Host:
+    given the public ones, every redirect goes to the public address, never
+    to a Host the client chose.
+    """
+    if resp.status_code // 100 != 3 and 'Location' not in resp.headers:
+        return environ
+    scheme, _, host = environ[PUBLIC_URL].partition('://')
+    return {**environ, 'wsgi.url_scheme': scheme, 'HTTP_HOST': host}
 
 
 def _precondition_failed(resp: webob.Response, environ: WSGIEnvironment) -> bool:
