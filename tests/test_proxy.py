@@ -132,8 +132,12 @@ def test_proxy_client_address_is_the_last_untrusted_hop(chain, client):
     ('for=_hidden;proto=https', 'https://shop.example', PROXY),
     ('for=203.0.113.9;proto=https;', 'https://shop.example', CLIENT),
     ('for=203.0.113.9;proto=gopher;host="a b"', 'http://shop.example', CLIENT),
-    ('for=203.0.113.9;proto', 'http://shop.example', PROXY),   # malformed: ignored whole
+    ('for=203.0.113.9;proto', 'http://shop.example', PROXY),   # malformed: ignored
     ('for="unterminated', 'http://shop.example', PROXY),
+    # The client's junk, then the element the proxy appended: the proxy is heard.
+    ('for=198.51.100.1;junk junk, for=203.0.113.9;proto=https', 'https://shop.example', CLIENT),
+    ('", for=203.0.113.9;proto=https', 'https://shop.example', CLIENT),
+    ('a="x, for=1.2.3.4, for=203.0.113.9;proto=https', 'https://shop.example', CLIENT),
 ])
 def test_proxy_forwarded_header(header, url, remote):
     layer = PublicOrigin(echo, trusted_proxies=['10.0.0.0/8'], proxy_headers='forwarded')

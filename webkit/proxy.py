@@ -100,15 +100,25 @@ def _address(text: str | None) -> _IPAddress | None:
     return address
 
 
-def _forwarded(value: str) -> list[dict[str, str]] | None:
-    """The elements of a ``Forwarded`` header (RFC 7239) as dicts, or None if malformed."""
+def _forwarded(value: str) -> list[dict[str, str]]:
+    """The elements of a ``Forwarded`` header (RFC 7239) as dicts: those after
+    the last malformed one, whose senders could write anything.
+
+    A proxy that appends its element to what the client sent must still be
+    heard when the client's part is junk: dropping the whole header would
+    leave the request looking as if the proxy itself had sent it.
+    """
     elements: list[dict[str, str]] = []
     current: dict[str, str] = {}
     pos = 0
     while pos < len(value):
         match = _PAIR.match(value, pos)
         if match is None:
-            return None
+            elements, current = [], {}
+            pos = value.find(',', pos) + 1  # past the malformed element
+            if not pos:
+                break
+            continue
         name, text, separator = match.groups()
         if text.startswith('"'):
             text = re.sub(r'\\(.)', r'\1', text[1:-1])
@@ -208,7 +218,7 @@ class PublicOrigin:
 
     def _apply_proxy_headers(self, environ: WSGIEnvironment, sent: dict[str, str]) -> None:
         if self.proxy_headers == 'forwarded':
-            hops = _forwarded(sent.get('HTTP_FORWARDED', '')) or []
+            hops = _forwarded(sent.get('HTTP_FORWARDED', ''))
         else:
             # A hop per address; -Proto and -Host are the nearest proxy's word.
             said = {'proto': sent.get('HTTP_X_FORWARDED_PROTO', '').rpartition(',')[2],
