@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # for the type checker: importing typing costs a process half
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 __all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'as_response', 'add_check', 'run_checks',
-           'StaticPage', 'internal_error', 'probe', 'Probe', 'drop_unreadable_dates']
+           'StaticPage', 'internal_error', 'probe', 'Probe']
 
 #: ``environ`` keys: the request the first webkit layer built, the checks
 #: still owed before a handler, and a :class:`Probe` asking what an
@@ -220,7 +220,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
             environ['CONTENT_LENGTH'] = str(content_length(length))
     if ('HTTP_IF_MODIFIED_SINCE' in environ or 'HTTP_IF_UNMODIFIED_SINCE' in environ
             or 'HTTP_IF_RANGE' in environ):
-        drop_unreadable_dates(environ)  # WebOb's conditional responses fail on them
+        _drop_unreadable_dates(environ)  # WebOb's conditional responses fail on them
     req = None
     saved = _NOTHING
     checked = None
@@ -419,7 +419,7 @@ def _date(value: str) -> Any:
 _DATE_HEADERS = ('HTTP_IF_MODIFIED_SINCE', 'HTTP_IF_UNMODIFIED_SINCE', 'HTTP_IF_RANGE')
 
 
-def drop_unreadable_dates(environ: WSGIEnvironment) -> None:
+def _drop_unreadable_dates(environ: WSGIEnvironment) -> None:
     """Leave out the date headers WebOb would fail on: ignored, as a date that is none is."""
     for key in _DATE_HEADERS:
         value = environ.get(key)
