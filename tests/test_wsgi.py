@@ -41,6 +41,39 @@ def test_unsafe_header_value_from_a_response_is_refused(caplog, value):
     assert 'UnsafeHeaderError' in caplog.text
 
 
+@pytest.mark.parametrize('change', [
+    ('status', '200 OK\r\nSet-Cookie: x=1'),
+    ('status', '404 Not\nFound'),
+    ('content_type', 'text/plain\r\nSet-Cookie: x=1'),
+    ('content_type', 'text/plain\u2028x'),
+    ('content_type', 'text/\u0100'),
+])
+def test_unsafe_status_or_content_type_of_a_fresh_response_is_refused(caplog, change):
+    # A response whose two headers were never listed is sent without its
+    # list being checked: what it was given must be checked all the same.
+    @wsgify
+    def handler(req):
+        setattr(req.response, *change)
+        return 'body'
+
+    res = TestApp(handler).get('/', status=500, expect_errors=True)
+    assert 'Set-Cookie' not in res.headers
+    assert 'UnsafeHeaderError' in caplog.text or 'UnicodeEncodeError' in caplog.text
+
+
+def test_a_fresh_response_answers_head_and_odd_statuses_as_webob_does():
+    @wsgify
+    def handler(req):
+        req.response.status = req.GET.get('status', '200 OK')
+        req.response.content_type = 'text/plain'
+        return 'body'
+
+    app = TestApp(handler)
+    head = app.head('/')
+    assert head.body == b'' and head.headers['Content-Length'] == '4'
+    assert app.get('/', params={'status': '418 Teapot'}, status=418).text == 'body'
+
+
 def test_unsafe_header_from_a_raw_wsgi_app_never_reaches_start_response(caplog):
     def raw(environ, start_response):
         start_response('200 OK', [('Content-Type', 'text/plain'), ('X-Bad\r\n', 'v')])

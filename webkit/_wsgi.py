@@ -243,11 +243,17 @@ def enter(layer: Layer, environ: WSGIEnvironment,
         app = as_app(req, result)
         if type(app) is StaticPage:  # headers checked when it was built
             return app(environ, start_response)
+        if type(app) is Response and not app.conditional_response:  # nothing for _respond to do
+            if app._fresh_type is None:
+                _check_headers(app._headerlist, app._status)
+                if PUBLIC_URL in environ:
+                    return app(_as_public(environ, app), start_response)
+            elif app._status != '200 OK':  # its two headers were checked as they were set
+                _check_headers((), app._status)
+            return app(environ, start_response)
         if isinstance(app, webob.Response):
             _check_headers(app.headerlist, app.status)
             answer = _as_public(environ, app) if PUBLIC_URL in environ else environ
-            if type(app) is Response and not app.conditional_response:
-                return app(answer, start_response)  # nothing for _respond to do
             return _respond(app, answer, start_response)
         checked = _CheckedStartResponse(start_response)
         body = app(environ, checked)

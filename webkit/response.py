@@ -16,6 +16,16 @@ header, reading its charset, and answering the WSGI call:
     >>> resp.headerlist
     [('Content-Length', '10'), ('Content-Type', 'text/plain; charset=UTF-8')]
 
+A response built the plain way (no arguments, a ``str``, ``bytes`` or
+``json=``) keeps its two headers as values until something asks for its
+header list, which most responses are sent without:
+
+    >>> resp = Response()
+    >>> resp.content_type = 'application/json'
+    >>> resp.write(b'{}')
+    >>> resp.headerlist  # built now, as WebOb would have it
+    [('Content-Type', 'application/json'), ('Content-Length', '2')]
+
 Anything else is WebOb's own code, unchanged.
 """
 from __future__ import annotations
@@ -24,7 +34,7 @@ import functools
 import json
 
 import webob
-from webob.headers import ResponseHeaders
+import webob.headers
 from webob.response import CHARSET_RE, EmptyResponse
 
 TYPE_CHECKING = False
@@ -41,6 +51,18 @@ _JSON_ENCODER = json.JSONEncoder(separators=(',', ':'))
 class Response(webob.Response):
     """:class:`webob.Response`, built and written to faster in the common cases."""
 
+    # A response built the plain way keeps its two headers as values until
+    # something asks for the header list: the Content-Type here, and a
+    # Content-Length that is its body's length (the body stays a list of
+    # bytes). None once the list is built, or for one built WebOb's way.
+    # Nearly every response is built, written to, given a content type
+    # and sent without its list being needed.
+    _fresh_type: str | None = None
+    # Which of the two a fresh response's list has last: the one set last,
+    # as WebOb moves a header it sets to the end.
+    _fresh_type_last = False
+    _headers = None  # WebOb's view of the list, made when first asked for
+
     def __init__(self, body: str | bytes | None = None, status: Any = None,
                  *args: Any, **kw: Any) -> None:
         plain = None if args or status is not None else self._plain(body, kw)
@@ -51,7 +73,8 @@ class Response(webob.Response):
         # What WebOb's __init__ makes of the same arguments, set directly.
         self._status = '200 OK'
         self._headers = None
-        self._headerlist = [('Content-Type', content_type), ('Content-Length', str(len(body)))]
+        self._fresh_type = content_type
+        self._fresh_type_last = False
         self.conditional_response = self.default_conditional_response
         self._app_iter = [body]
 
@@ -75,6 +98,16 @@ class Response(webob.Response):
 
     def write(self, text: str | bytes) -> None:
         """Append ``text`` to the body, as WebOb does."""
+        if self._fresh_type is not None:
+            if type(text) is str:
+                charset = self.charset
+                if not charset:
+                    return super().write(text)  # WebOb's TypeError
+                text = text.encode(charset)
+            if type(text) is bytes:
+                self._app_iter.append(text)
+                self._fresh_type_last = False  # the length, rewritten, goes last
+                return
         app_iter = self._app_iter
         if type(text) is bytes and type(app_iter) is list:
             # The usual shape: the body is a list and its length is given
@@ -96,9 +129,31 @@ class Response(webob.Response):
                     return
         super().write(text)
 
+    def _get_app_iter(self) -> Any:
+        self._headerlist  # the list built first: whoever holds the body may change it
+        return self._app_iter
+
+    app_iter = property(_get_app_iter, webob.Response.app_iter.fset,
+                        webob.Response.app_iter.fdel, doc=webob.Response.app_iter.__doc__)
+
     # -- headers ---------------------------------------------------------
 
-    def _headers_view(self) -> ResponseHeaders:
+    def _fresh_headers(self) -> list[tuple[str, str]]:
+        """A fresh response's two headers, as a new list."""
+        body = self._app_iter
+        length = ('Content-Length', str(len(body[0]) if len(body) == 1 else sum(map(len, body))))
+        if self._fresh_type_last:
+            return [length, ('Content-Type', self._fresh_type)]  # type: ignore[list-item]
+        return [('Content-Type', self._fresh_type), length]  # type: ignore[list-item]
+
+    def _set_headerlist(self, value: Any) -> None:
+        self._fresh_type = None
+        webob.Response.headerlist.fset(self, value)
+
+    headerlist = property(webob.Response.headerlist.fget, _set_headerlist,
+                          webob.Response.headerlist.fdel, doc=webob.Response.headerlist.__doc__)
+
+    def _headers_view(self) -> webob.headers.ResponseHeaders:
         headers = self._headers
         if headers is None:  # WebOb's view_list, without MultiDict.__init__
             headers = self._headers = ResponseHeaders.__new__(ResponseHeaders)
@@ -120,6 +175,10 @@ class Response(webob.Response):
             header = _content_type_header(value, self.default_charset)
             if len(_CONTENT_TYPES) < 64:  # bounded, should one come from the client
                 _CONTENT_TYPES[key] = header
+        if self._fresh_type is not None and header.isascii() and header.isprintable():
+            self._fresh_type = header
+            self._fresh_type_last = True
+            return
         # What ResponseHeaders.__setitem__ does, without the view.
         headers = self._headerlist
         headers[:] = [item for item in headers if item[0].lower() != 'content-type']
@@ -132,6 +191,9 @@ class Response(webob.Response):
     def _get_charset(self) -> str | None:
         # WebOb's getter (the last Content-Type's charset), without the
         # headers view: every str a handler returns is encoded in it.
+        content_type = self._fresh_type
+        if content_type is not None:
+            return _charset_of(content_type)
         for name, value in reversed(self._headerlist):
             if name.lower() == 'content-type':
                 return _charset_of(value) if value else None
@@ -146,14 +208,52 @@ class Response(webob.Response):
         """Answer a WSGI call, as WebOb does."""
         if self.conditional_response:
             return super().__call__(environ, start_response)
-        headers = self._headerlist
-        for name, _ in headers:
-            if name.lower() == 'location':  # made absolute by WebOb
-                return super().__call__(environ, start_response)
-        start_response(self._status, headers[:])
+        if self._fresh_type is not None:  # its two headers: nothing for WebOb to change
+            start_response(self._status, self._fresh_headers())
+        else:
+            headers = self._headerlist
+            for name, _ in headers:
+                if name.lower() == 'location':  # made absolute by WebOb
+                    return super().__call__(environ, start_response)
+            start_response(self._status, headers[:])
         if environ['REQUEST_METHOD'] == 'HEAD':
             return EmptyResponse(self._app_iter)
         return self._app_iter
+
+
+class ResponseHeaders(webob.headers.ResponseHeaders):
+    """WebOb's view of a response's header list (and its name), setting a header faster."""
+
+    def __setitem__(self, name: str, value: str) -> None:
+        # As WebOb's: every header of that name goes, the new one is last.
+        # Nearly always there is none to remove, which one pass finds.
+        lowered = name.lower()
+        items = self._items
+        for item in items:
+            if item[0].lower() == lowered:
+                items[:] = [item for item in items if item[0].lower() != lowered]
+                break
+        items.append((name, value))
+
+
+class _FreshHeaderList:
+    """``Response._headerlist``, which all of WebOb's code reads the list
+    through: a fresh response's, built when first read.
+
+    Stored in the instance, where every later read (and WebOb's two
+    writes, in ``__init__`` and the ``headerlist`` setter) finds it first:
+    only a fresh response's first read comes here.
+    """
+
+    def __get__(self, resp: Response | None, owner: type | None = None) -> Any:
+        if resp is None:
+            return self
+        items = resp.__dict__['_headerlist'] = resp._fresh_headers()
+        resp._fresh_type = None
+        return items
+
+
+Response._headerlist = _FreshHeaderList()
 
 
 @functools.lru_cache(maxsize=64)
