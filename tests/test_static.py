@@ -1,4 +1,4 @@
-"""Static files: webkit.static.Static on WebOb's FileApp."""
+"""Static files: webkit.static.Static, answering as WebOb's FileApp does."""
 import os
 
 import pytest
@@ -99,9 +99,14 @@ def test_static_head_has_get_headers_and_no_body(app):
         assert head.headers[name] == get.headers[name]
 
 
-def test_static_other_methods_are_405(app):
+def test_static_other_methods_are_405(app, site):
     res = app.post('/static/site.css', status=405)
     assert res.headers['Allow'] == 'GET, HEAD, OPTIONS'
+    # Also on a route open to every method: a file is only read.
+    routes = Dispatcher()
+    routes.connect('static', '/static/{path:.*}', view=Static(site), methods='*')
+    res = TestApp(routes).post('/static/site.css', status=405)
+    assert res.headers['Allow'] == 'GET, HEAD' and CSS not in res.body
 
 
 @pytest.mark.parametrize('url', [
@@ -282,3 +287,26 @@ def test_a_webob_file_app_behind_any_layer_ignores_a_date_it_cannot_read(site, h
     for app in (through, around):
         res = TestApp(app).get('/', headers={header: 'Sun, 06 Nov 99999 08:49:37 GMT'})
         assert res.status_int == 200 and res.body == CSS
+
+
+@pytest.mark.parametrize('headers, status', [
+    ({'If-Match': '"other"'}, 412),
+    ({'If-Match': 'W/"{etag}"'}, 412),  # weak tags never match If-Match
+    ({'If-Match': '"{etag}"'}, 200),
+    ({'If-Match': '*'}, 200),
+    ({'If-Unmodified-Since': 'Mon, 01 Jan 1990 00:00:00 GMT'}, 412),
+    ({'If-Unmodified-Since': 'Fri, 01 Jan 2100 00:00:00 GMT'}, 200),
+    ({'If-None-Match': '*'}, 304),  # "*" matches any current representation
+])
+def test_static_preconditions_are_those_of_any_webkit_response(app, headers, status):
+    # RFC 9110 13.1: the same answers a handler's conditional response gets.
+    etag = app.get('/static/site.css').headers['ETag'].strip('"')
+    headers = {name: value.format(etag=etag) for name, value in headers.items()}
+    res = app.get('/static/site.css', headers=headers, status=status)
+    assert (res.body == CSS) == (status == 200)
+
+
+def test_static_head_with_a_range_answers_in_full(app):
+    # Range is defined for GET only (RFC 9110 14.2).
+    head = app.head('/static/site.css', headers={'Range': 'bytes=0-3'}, status=200)
+    assert head.headers['Content-Length'] == str(len(CSS)) and head.body == b''

@@ -1,4 +1,4 @@
-"""Static files: a folder served as a route target, on WebOb's ``FileApp``.
+"""Static files: a folder served as a route target, answered as WebOb's ``FileApp`` answers.
 
     >>> from webkit import Dispatcher, Static
     >>> folder = getfixture('tmp_path')
@@ -19,10 +19,11 @@ import stat as modes
 from pathlib import Path
 from typing import Any
 
-from webob.static import FileApp
+import webob
+from webob.static import BLOCK_SIZE, FileIter
 
 from . import _wsgi
-from .exc import ConfigurationError, HTTPRouteNotFound, URLGenerationError
+from .exc import ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound, URLGenerationError
 from .request import Request
 
 __all__ = ['Static']
@@ -41,15 +42,19 @@ class Static:
     """Serve the files in ``folder`` to a route with a ``{path}`` variable.
 
     - ``routes.connect('static', '/static/{path:.*}', view=Static(folder))``;
-    - files are sent by :class:`webob.static.FileApp` (content type from
-      the name, ``Last-Modified``, ``Range``, 304, HEAD) with a strong
-      ``ETag``: the hash of the content that ``link`` puts in ``?v=``;
+    - a file is sent as :class:`webob.static.FileApp` sends it (content
+      type from the name, ``Last-Modified``, ``Range``, 304, HEAD) with a
+      strong ``ETag``, the hash of the content that ``link`` puts in
+      ``?v=``; as a response, not an application, so that its
+      preconditions are answered as any handler's are (``If-Match`` and
+      ``If-Unmodified-Since`` 412, ``If-None-Match: *`` 304, HEAD in full
+      whatever its ``Range``), which ``FileApp`` leaves out;
     - a path is refused (404, the same page as any missing file) when a
       segment is empty, ``.`` or ``..``, or starts with ``.`` (no
       ``.git``, no ``.env``), when it holds a NUL or a backslash, or when
       the file it resolves to, symlinks followed, is not a regular file
       inside ``folder``. WebOb's ``DirectoryApp`` compares strings and
-      follows symlinks out of the folder: only ``FileApp`` is used.
+      follows symlinks out of the folder: it is not used.
 
     Hashes are cached per file and computed again when its size, mtime
     or inode changes: an edited file gets a new URL without a restart,
@@ -74,6 +79,8 @@ class Static:
 
     def __call__(self, req: Request, path: str) -> Any:
         """Answer ``req`` with the file at ``path`` (404 if refused or missing)."""
+        if req.method not in ('GET', 'HEAD'):  # a route open to any method
+            return HTTPMethodNotAllowed(req.path_info, req.method, ('GET', 'HEAD'))
         found = self.file(path)
         if found is None:
             return _NOT_FOUND
@@ -81,9 +88,20 @@ class Static:
         if digest is None:  # pragma: no cover (unreadable: see _hash)
             return _NOT_FOUND
         filename = found[0]
-        cache = FOREVER if req.GET.get('v') == digest else REVALIDATE
-        content_type = mimetypes.guess_type(filename)[0] or 'application/octet-stream'
-        return FileApp(filename, content_type=content_type, etag=digest, cache_control=cache)
+        try:
+            file = open(filename, 'rb')
+        except OSError:  # pragma: no cover (unreadable: see _hash)
+            return _NOT_FOUND
+        # What FileApp answers, as a response rather than an application.
+        stat = os.fstat(file.fileno())
+        wrapper = req.environ.get('wsgi.file_wrapper')
+        return webob.Response(
+            app_iter=wrapper(file, BLOCK_SIZE) if wrapper else FileIter(file),
+            content_type=mimetypes.guess_type(filename)[0] or 'application/octet-stream',
+            content_length=stat.st_size, last_modified=stat.st_mtime,
+            etag=digest, cache_control=FOREVER if req.GET.get('v') == digest else REVALIDATE,
+            accept_ranges='bytes',
+            conditional_response=True)
 
     def file(self, path: str) -> tuple[str, os.stat_result] | None:
         """``(filename, stat)`` of the regular file ``path`` names in the folder, or None."""
