@@ -54,6 +54,14 @@ def test_static_content_types(app, path, content_type):
     assert app.get(f'/static/{path}').content_type == content_type
 
 
+def test_static_compressed_file_is_sent_as_stored(app, site):
+    # Not as a tar in a Content-Encoding: the browser would save it unpacked.
+    (site / 'backup.tar.gz').write_bytes(b'\x1f\x8b' + b'\x00' * 8)
+    res = app.get('/static/backup.tar.gz')
+    assert res.content_type == 'application/octet-stream'
+    assert 'Content-Encoding' not in res.headers and res.body.startswith(b'\x1f\x8b')
+
+
 def test_static_etag_is_the_link_version(app, static):
     url = static.url('static', path='site.css')
     version = url.partition('?v=')[2]

@@ -48,7 +48,10 @@ class Static:
       ``?v=``; as a response, not an application, so that its
       preconditions are answered as any handler's are (``If-Match`` and
       ``If-Unmodified-Since`` 412, ``If-None-Match: *`` 304, HEAD in full
-      whatever its ``Range``), which ``FileApp`` leaves out;
+      whatever its ``Range``), which ``FileApp`` leaves out; a compressed
+      file (``.gz``, ``.br``) is sent as stored, as
+      ``application/octet-stream``, where ``FileApp`` would name its
+      content and a ``Content-Encoding`` the browser undoes;
     - a path is refused (404, the same page as any missing file) when a
       segment is empty, ``.`` or ``..``, or starts with ``.`` (no
       ``.git``, no ``.env``), when it holds a NUL or a backslash, or when
@@ -92,12 +95,15 @@ class Static:
             file = open(filename, 'rb')
         except OSError:  # pragma: no cover (unreadable: see _hash)
             return _NOT_FOUND
-        # What FileApp answers, as a response rather than an application.
+        # What FileApp answers, as a response rather than an application;
+        # but a compressed file (x.tar.gz) is sent as it is stored, not as
+        # its content in a Content-Encoding the browser would undo.
+        content_type, encoding = mimetypes.guess_type(filename)
         stat = os.fstat(file.fileno())
         wrapper = req.environ.get('wsgi.file_wrapper')
         return webob.Response(
             app_iter=wrapper(file, BLOCK_SIZE) if wrapper else FileIter(file),
-            content_type=mimetypes.guess_type(filename)[0] or 'application/octet-stream',
+            content_type=content_type if content_type and not encoding else 'application/octet-stream',
             content_length=stat.st_size, last_modified=stat.st_mtime,
             etag=digest, cache_control=FOREVER if req.GET.get('v') == digest else REVALIDATE,
             accept_ranges='bytes',
