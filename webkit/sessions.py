@@ -79,15 +79,13 @@ class Sessions(_wsgi.Layer):
             # would be a lie).
             return resp
         try:
-            headers = self._cookie_headers(state)
-        except ValueError as error:  # WebOb refuses cookies browsers would drop
+            resp.headerlist.extend(self._cookie_headers(state))
+        except (ValueError, TypeError) as error:
+            # Too big for a cookie (WebOb refuses what browsers would drop),
+            # or not JSON (a set, say): the handler's mistake, after the fact.
             import logging
-            logging.getLogger('webkit').error('session not saved: %s', error)
-        except TypeError as error:  # not JSON (a set, say): the handler's, after the fact
-            import logging
-            logging.getLogger('webkit').error('session not saved, not JSON: %s', error)
-        else:
-            resp.headerlist.extend(headers)
+            logging.getLogger('webkit').error('session not saved%s: %s', (
+                ', not JSON' if isinstance(error, TypeError) else ''), error)
         return resp
 
     def _cookie_headers(self, state: '_State') -> list[tuple[str, str]]:
