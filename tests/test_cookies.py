@@ -88,6 +88,50 @@ def test_csrf_token_signed_with_the_old_secret_passes_after_rotation():
     dropped.post('/', {'csrf_token': token}, status=403)
 
 
+@wsgify
+def reads_only(req):
+    return str(session(req).get('visits')) if req.path_info == '/read' else 'untouched'
+
+
+def test_session_only_read_is_signed_again_under_the_new_secret():
+    # A logged-in user who only browses never changes the session: without
+    # this, retiring the old secret would log every such user out.
+    client = TestApp(Sessions(reads_only, [NEW, OLD]))
+    client.set_cookie('webkit_session', _session_cookie(OLD, 4))
+    assert _set_cookie(client.get('/untouched'), 'webkit_session') is None  # never read
+    res = client.get('/read')
+    assert res.text == '4'
+    rewritten = _set_cookie(res, 'webkit_session')
+    assert SignedSerializer(NEW, 'webkit.session').loads(rewritten.encode())['data'] == \
+        {'visits': 4}
+    retired = TestApp(Sessions(reads_only, NEW))
+    retired.set_cookie('webkit_session', rewritten)
+    assert retired.get('/read').text == '4'
+    # Signed by the newest already: nothing to write.
+    assert _set_cookie(retired.get('/read'), 'webkit_session') is None
+
+
+def test_csrf_token_signed_with_the_old_secret_is_signed_again_under_the_new_one():
+    @wsgify
+    def form(req):
+        return 'saved' if req.method == 'POST' else render_form(
+            '<form method="post"></form>', req=req)
+    before = TestApp(CSRFProtection(form, OLD))
+    token = before.get('/').form['csrf_token'].value
+    after = TestApp(CSRFProtection(form, [NEW, OLD]))
+    after.set_cookie('webkit_csrf', before.cookies['webkit_csrf'])
+    # The POST the form makes, answered without a page showing the token:
+    # the cookie is written again all the same, the token unchanged.
+    res = after.post('/', {'csrf_token': token})
+    assert res.text == 'saved' and res.headers['Cache-Control'] == 'private, no-store'
+    rewritten = _set_cookie(res, 'webkit_csrf')
+    assert SignedSerializer(NEW, 'webkit.csrf').loads(rewritten.encode()) == token
+    retired = TestApp(CSRFProtection(form, [NEW]))
+    retired.set_cookie('webkit_csrf', rewritten)
+    assert retired.post('/', {'csrf_token': token}).text == 'saved'
+    assert _set_cookie(retired.post('/', {'csrf_token': token}), 'webkit_csrf') is None
+
+
 @pytest.mark.parametrize('secret', [
     '', 'short', None, [], [NEW, 'short'], [NEW, None], b'x' * 10, 12345])
 def test_check_secret_refuses_short_or_missing_secrets(secret):

@@ -338,9 +338,9 @@ def test_the_cookies_are_read_only_by_requests_that_need_them(monkeypatch):
         return 'plain'
 
     reads = []
-    read_json = SignedCookie.read_json
-    monkeypatch.setattr(SignedCookie, 'read_json', lambda self, req, secure: (
-        reads.append(self.name), read_json(self, req, secure))[1])
+    read_signed = SignedCookie.read_signed
+    monkeypatch.setattr(SignedCookie, 'read_signed', lambda self, req, secure: (
+        reads.append(self.name), read_signed(self, req, secure))[1])
     client = TestApp(Sessions(CSRFProtection(app, SECRET), SECRET))
     assert client.get('/visit').text == '1 True'
     assert client.get('/visit').text == '2 True'

@@ -17,7 +17,7 @@ from webob.cookies import CookieProfile, RequestCookies, SignedSerializer
 
 from .exc import ConfigurationError
 
-__all__ = ['SignedCookie', 'check_secret', 'request_cookie']
+__all__ = ['SignedCookie', 'check_secret', 'json_value', 'request_cookie']
 
 # The environ key of the header parsed here: (the Cookie header, {name: value}),
 # or (header, None) when the header needs WebOb's parser.
@@ -100,6 +100,14 @@ def check_secret(secret: str | bytes | Sequence[str | bytes], what: str) -> tupl
     return tuple(str(item) for item in found)
 
 
+def json_value(text: str) -> Any:
+    """The value of the JSON ``text`` of a signed cookie, or None if it is none."""
+    try:
+        return json.loads(text)
+    except ValueError:  # signed by us, so never in practice
+        return None
+
+
 class _Rotation:
     """WebOb's signed serializer over several secrets: signs with the first, accepts any."""
 
@@ -122,6 +130,12 @@ class _Rotation:
     def verified(self, data: str | bytes) -> str | None:
         """The JSON text signed in ``data`` (WebOb's format), or None unless
         one of the secrets signed it."""
+        found = self.verify(data)
+        return None if found is None else found[0]
+
+    def verify(self, data: str | bytes) -> tuple[str, bool] | None:
+        """``(JSON text, whether a secret other than the newest signed it)``
+        for ``data``, or None unless one of the secrets signed it."""
         if isinstance(data, str):
             try:
                 data = data.encode('latin-1')  # as WebOb's CookieProfile does
@@ -133,12 +147,12 @@ class _Rotation:
         except binascii.Error:
             return None
         signature, payload = signed[:self._size], signed[self._size:]
-        for keyed in self._macs:
+        for index, keyed in enumerate(self._macs):
             mac = keyed.copy()
             mac.update(payload)
             if hmac.compare_digest(mac.digest(), signature):
                 try:
-                    return payload.decode('utf-8')
+                    return payload.decode('utf-8'), index > 0
                 except UnicodeDecodeError:
                     return None
         return None
@@ -152,8 +166,9 @@ class SignedCookie:
     ``Domain``, so neither a man in the middle on plain HTTP nor a sibling
     subdomain can plant a cookie (and its value) of their own.
     ``secret`` may be a list of secrets, newest first: cookies are signed
-    with the first, and one signed with any of them is read, so a
-    secret can be replaced without logging everybody out.
+    with the first, and one signed with any of them is read (its reader
+    then writes it again under the first), so a secret can be replaced
+    without logging everybody out.
     ``settings`` go to WebOb's :class:`~webob.cookies.CookieProfile`
     (``max_age``, say).
 
@@ -174,8 +189,11 @@ class SignedCookie:
                                   serializer=serializer, **settings)
             for secure in (False, True)}
 
-    def read_json(self, req: Any, secure: bool) -> str | None:
-        """The JSON text ``req``'s cookie holds, or None: no cookie, or not signed by us.
+    def read_signed(self, req: Any, secure: bool) -> tuple[str, bool] | None:
+        """``(JSON text, whether to write it again)`` of ``req``'s cookie, or
+        None: no cookie, or not signed by us. A cookie signed by a secret
+        other than the newest is to be written again, signed by the newest,
+        before that secret is retired.
 
         ``secure`` is whether ``req`` came over HTTPS, taken once by the
         caller, which writes the cookie under the same name (an inner
@@ -185,17 +203,17 @@ class SignedCookie:
             value = request_cookie(req.environ, self._profiles[secure].cookie_name)
         except UnicodeDecodeError:  # a header that is not UTF-8 holds no cookie of ours
             return None
-        return None if value is None else self._serializer.verified(value)
+        return None if value is None else self._serializer.verify(value)
+
+    def read_json(self, req: Any, secure: bool) -> str | None:
+        """The JSON text ``req``'s cookie holds, or None: no cookie, or not signed by us."""
+        found = self.read_signed(req, secure)
+        return None if found is None else found[0]
 
     def read(self, req: Any, secure: bool) -> Any:
         """The value ``req``'s cookie holds, or None: ``bind(req).get_value()``, cheaper."""
         text = self.read_json(req, secure)
-        if text is None:
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:  # signed by us, so never in practice
-            return None
+        return None if text is None else json_value(text)
 
     def get_headers(self, value: Any, secure: bool) -> list[tuple[str, str]]:
         """The ``Set-Cookie`` headers storing ``value`` (None deletes the cookie)."""

@@ -36,7 +36,7 @@ from wsgiref.types import WSGIApplication
 from webob import exc
 
 from . import _wsgi
-from ._cookies import SignedCookie, check_secret
+from ._cookies import SignedCookie, check_secret, json_value
 from .exc import ConfigurationError, MissingLayerError
 from .request import FORM_TYPES, Request
 
@@ -155,7 +155,7 @@ class _Token:
     middleware does with ``CSRF_COOKIE_USED``.
     """
 
-    __slots__ = ('cookie', 'secure', 'field', 'used', '_read', '_stored', '_value')
+    __slots__ = ('cookie', 'secure', 'field', 'used', 'resign', '_read', '_stored', '_value')
 
     def __init__(self, cookie: SignedCookie, secure: bool, field: str) -> None:
         self.cookie = cookie
@@ -164,6 +164,7 @@ class _Token:
         self.secure = secure
         self.field = field
         self.used = False
+        self.resign = False  # the cookie was signed by an older secret
         self._read = False
         self._stored: str | None = None
         self._value: str | None = None
@@ -171,8 +172,10 @@ class _Token:
     def stored(self, req: Request) -> str | None:
         """The token the client's cookie holds, if any."""
         if not self._read:
-            value = self.cookie.read(req, self.secure)
+            found = self.cookie.read_signed(req, self.secure)
+            value = json_value(found[0]) if found is not None else None
             self._stored = value if isinstance(value, str) and value else None
+            self.resign = found is not None and found[1] and self._stored is not None
             self._read = True
         return self._stored
 
@@ -266,10 +269,11 @@ class CSRFProtection(_wsgi.Layer):
         if req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req)):
             _wsgi.add_check(req, self._check)
         resp = req.get_response(self.app)
-        if token.used:
-            # Only a page that carries the token needs the cookie, and it is
-            # this client's own: no shared cache may keep it for others.
-            if token.stored(req) != token.value(req):
+        if token.used or token.resign:
+            # Only a page that carries the token needs the cookie (and one
+            # signed by an older secret, the newest's), and it is this
+            # client's own: no shared cache may keep it for others.
+            if token.resign or token.stored(req) != token.value(req):
                 resp.headerlist.extend(self._cookie.get_headers(token.value(req), token.secure))
             _private(resp)
         return resp

@@ -98,7 +98,7 @@ class Sessions(_wsgi.Layer):
             # WebOb wrote it, an unchanged session gives the same text (one
             # json.dumps, not two). Only other text is compared in a
             # canonical form, which a change of key order alone passes.
-            changed = json.dumps(stored) != text and (
+            changed = state.resign or json.dumps(stored) != text and (
                 _canonical(json.loads(text)['data']) != _canonical(data))
         if not changed:
             return []
@@ -130,7 +130,7 @@ class Sessions(_wsgi.Layer):
 class _State:
     """One request's session, read from its cookie when a handler first asks."""
 
-    __slots__ = ('sessions', 'secure', 'data', 'stored', 'text')
+    __slots__ = ('sessions', 'secure', 'data', 'stored', 'text', 'resign')
 
     def __init__(self, sessions: Sessions, secure: bool) -> None:
         self.sessions = sessions
@@ -140,13 +140,14 @@ class _State:
         self.data: dict[str, Any] | None = None
         self.stored: dict[str, Any] | None = None
         self.text: str | None = None
+        self.resign = False  # signed by an older secret: to be written again
 
     def load(self, req: Request) -> dict[str, Any]:
         if self.data is None:
             # Verifying the signature and parsing the JSON is most of what a
             # session costs: a request that never reads it pays neither.
             layer = self.sessions
-            self.text = layer._cookie.read_json(req, self.secure)
+            self.text, self.resign = layer._cookie.read_signed(req, self.secure) or (None, False)
             self.stored = layer._load(self.text)
             self.data = {} if self.stored is None else self.stored['data']
         return self.data
