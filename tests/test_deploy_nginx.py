@@ -252,9 +252,9 @@ def test_deploy_nginx_foreign_host_is_400_redirects_are_https_health_is_ok(
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
 
-    def get(path, host):
+    def get(path, host, **headers):
         request = urllib.request.Request(f'https://127.0.0.1:{port}{path}',
-                                         headers={'Host': host})
+                                         headers={'Host': host, **headers})
         opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
                                              _NoRedirect)
         try:
@@ -265,6 +265,11 @@ def test_deploy_nginx_foreign_host_is_400_redirects_are_https_health_is_ok(
 
     assert get('/-/health', 'evil.example')[0] == 400
     status, headers, _ = get('/Front%20Page', f'localhost:{port}')
+    assert status == 301 and headers['Location'] == f'https://localhost:{port}/'
+    # A client's own proxy headers are emptied by nginx, so never believed.
+    status, headers, _ = get('/Front%20Page', f'localhost:{port}', **{
+        'X-Forwarded-Port': '1234', 'X-Forwarded-Host': 'evil.example',
+        'X-Forwarded-Proto': 'http', 'Forwarded': 'host=evil.example;proto=http'})
     assert status == 301 and headers['Location'] == f'https://localhost:{port}/'
     for _ in backends:                       # each backend in turn
         status, headers, body = get('/-/health', f'localhost:{port}')
