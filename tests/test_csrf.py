@@ -358,7 +358,8 @@ def test_csrf_page_headers_are_what_webobs_setters_make(headers, cache_control_u
     before.headerlist.extend(headers)
     if cache_control_used:
         before.headerlist.append(('Cache-Control', 'max-age=5'))
-    if 'Cookie' not in (before.vary or ()):
+    # Field names are case-insensitive (RFC 9110 5.1): "cookie" is Cookie.
+    if not any(name.lower() == 'cookie' for name in before.vary or ()):
         before.vary = (*(before.vary or ()), 'Cookie')
     before.cache_control = 'private, no-store'
     now = Response('x')

@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+import webob.exc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from webob.cookies import SignedSerializer
@@ -49,6 +50,28 @@ def test_session_cookie_is_sent_only_when_changed_and_removed_when_empty():
     assert 'HttpOnly' in app.get('/?set').headers['Set-Cookie']
     assert 'Set-Cookie' not in app.get('/').headers
     assert 'Max-Age=0' in app.get('/?clear').headers['Set-Cookie']
+
+
+@pytest.mark.parametrize('vary, expected', [
+    (None, 'Cookie'), ('Accept-Encoding', 'Accept-Encoding, Cookie'), ('cookie', 'cookie')])
+def test_session_read_makes_the_page_vary_on_cookie(vary, expected):
+    # "Hello Ada" must not be served from a shared cache to someone else.
+    @wsgify
+    def page(req):
+        if vary:
+            req.response.vary = vary
+        if 'read' in req.GET:
+            return f'hello {session(req).get("user")}'
+        if 'fail' in req.GET:
+            session(req)['user'] = 'x'
+            return webob.exc.HTTPServiceUnavailable()
+        return 'hello'
+
+    app = TestApp(Sessions(page, SECRET))
+    assert app.get('/?read').headers['Vary'] == expected
+    assert app.get('/').headers.get('Vary') == vary  # never read: nothing added
+    # A failure saves nothing, and still varies (its own page, not req.response).
+    assert app.get('/?fail', status=503).headers['Vary'] == 'Cookie'
 
 
 def test_session_too_large_is_not_saved_but_the_answer_goes_out(caplog):

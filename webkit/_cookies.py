@@ -17,7 +17,7 @@ from webob.cookies import CookieProfile, RequestCookies, SignedSerializer
 
 from .exc import ConfigurationError
 
-__all__ = ['SignedCookie', 'check_secret', 'json_value', 'request_cookie']
+__all__ = ['SignedCookie', 'check_secret', 'json_value', 'request_cookie', 'vary_on_cookie']
 
 # The environ key of the header parsed here: (the Cookie header, {name: value}),
 # or (header, None) when the header needs WebOb's parser.
@@ -98,6 +98,22 @@ def check_secret(secret: str | bytes | Sequence[str | bytes], what: str) -> tupl
                                  '32 characters (e.g. secrets.token_urlsafe(32)), '
                                  'or a list of such strings, newest first')
     return tuple(str(item) for item in found)
+
+
+def vary_on_cookie(resp: Any) -> None:
+    """Add ``Cookie`` to ``resp``'s ``Vary`` (unless there): a page made
+    from a cookie is not to be served from a shared cache to another client.
+
+    The header WebOb's ``resp.vary`` setter makes, without parsing and
+    rewriting a ``Vary`` that is not there.
+    """
+    headers = resp.headerlist
+    if not any(name.lower() == 'vary' for name, _ in headers):
+        headers.append(('Vary', 'Cookie'))
+    else:
+        vary = resp.vary or ()  # the first Vary header's names (WebOb reads no other)
+        if not any(name.lower() == 'cookie' for name in vary):
+            resp.vary = (*vary, 'Cookie')
 
 
 def json_value(text: str) -> Any:

@@ -36,7 +36,7 @@ from wsgiref.types import WSGIApplication
 from webob import exc
 
 from . import _wsgi
-from ._cookies import SignedCookie, check_secret, json_value
+from ._cookies import SignedCookie, check_secret, json_value, vary_on_cookie
 from .exc import ConfigurationError, MissingLayerError
 from .request import FORM_TYPES, Request
 
@@ -195,13 +195,7 @@ def _private(resp: Any) -> None:
     ``Cache-Control`` set as a header, since WebOb's setter fails (a
     TypeError) once the application has used ``resp.cache_control``.
     """
-    headers = resp.headerlist
-    if not any(name.lower() == 'vary' for name, _ in headers):
-        headers.append(('Vary', 'Cookie'))
-    else:
-        vary = resp.vary or ()  # the first Vary header's names (WebOb reads no other)
-        if 'Cookie' not in vary:
-            resp.vary = (*vary, 'Cookie')
+    vary_on_cookie(resp)
     resp.headers['Cache-Control'] = 'private, no-store'
 
 

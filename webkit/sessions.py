@@ -30,7 +30,7 @@ from typing import Any
 from wsgiref.types import WSGIApplication
 
 from . import _wsgi
-from ._cookies import SignedCookie, check_secret
+from ._cookies import SignedCookie, check_secret, vary_on_cookie
 from .exc import MissingLayerError
 from .request import Request
 
@@ -48,7 +48,9 @@ class Sessions(_wsgi.Layer):
 
     The cookie is ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` and named
     ``__Host-<cookie_name>`` over HTTPS; it is only sent again when the
-    session changed. A tampered or unreadable cookie gives an empty
+    session changed (or was signed with an older secret). A response to a
+    request whose handler read the session gets ``Vary: Cookie``, so no
+    shared cache serves one client's page to another. A tampered or unreadable cookie gives an empty
     session, never an error. A request answered with a 5xx saves no
     change it made to the session, and one that grew too large for a
     cookie is not saved, though the answer goes out: what the request
@@ -73,10 +75,12 @@ class Sessions(_wsgi.Layer):
     def respond(self, req: Request) -> Any:
         state = req.environ[_SESSION] = _State(self, req.scheme == 'https')
         resp = req.get_response(self.app)
-        if state.data is None or resp.status_int >= 500:
-            # Never read, so unchanged; or the request failed part-way: keep
-            # none of what it changed (a "Saved." flashed before the error
-            # would be a lie).
+        if state.data is None:  # never read, so unchanged
+            return resp
+        vary_on_cookie(resp)  # the page may show what the session holds
+        if resp.status_int >= 500:
+            # The request failed part-way: keep none of what it changed (a
+            # "Saved." flashed before the error would be a lie).
             return resp
         try:
             resp.headerlist.extend(self._cookie_headers(state))
