@@ -440,6 +440,6 @@ def test_integration_probe_finds_nothing_in_a_failing_application():
 
     found = probe(failing)
     assert (found.routes, found.max_body_size) == (None, None)
-    assert repr(Probe()) == '<Probe routes=None max_body_size=None>'
+    assert repr(Probe()) == '<Probe routes=None max_body_size=None host=None>'
     probe(Closing())
     assert Closing.closed

@@ -10,6 +10,7 @@ from tests.test_dispatch import Library
 from webkit import Dispatcher, wsgify
 from webkit.__main__ import main
 from webkit.lint import Finding, assert_http_clean, check_app
+from webkit.proxy import PublicOrigin
 
 
 def checks(app, paths=None, **options):
@@ -204,6 +205,41 @@ def test_lint_command_in_process(capsys, monkeypatch):
     with pytest.raises(SystemExit) as info:
         main(['lint', 'cliapp:plain'])
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize('settings, host', [
+    ({'allowed_hosts': ['shop.example']}, 'shop.example'),
+    ({'allowed_hosts': ['.shop.example:8443']}, 'shop.example:8443'),
+    ({'base_url': 'https://shop.example', 'allowed_hosts': ['other.example']}, 'shop.example'),
+    ({'trusted_proxies': ['10.0.0.0/8']}, 'localhost'),   # any Host goes
+])
+def test_lint_sends_a_host_the_application_allows(settings, host):
+    # Sent as localhost, every request was a 400 from PublicOrigin: 36
+    # false findings on the wiki.
+    seen = set()
+
+    @wsgify
+    def app(req):
+        seen.add(req.host)
+        return 'fine' if req.method in ('GET', 'HEAD') else exc.HTTPMethodNotAllowed()
+
+    wrapped = PublicOrigin(app, **settings)
+    assert [f.check for f in check_app(wrapped, ['/'])] == ['options-allow', 'method-not-allowed',
+                                                            'not-found', 'undecodable-path']
+    assert seen == {host}
+    # A routed application: the same findings as without the layer.
+    assert check_app(PublicOrigin(Library('x'), **settings)) == check_app(Library('x'))
+    seen.clear()
+    check_app(app, ['/'], host='other.example:81')
+    assert seen == {'other.example:81'}
+
+
+def test_lint_command_sends_the_host_it_is_given(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(os.path.join(os.path.dirname(__file__), 'data'))
+    assert main(['lint', 'cliapp:guarded_host']) == 0
+    capsys.readouterr()
+    assert main(['lint', 'cliapp:guarded_host', '--host', 'evil.example']) == 1
+    assert '400 Bad Request' in capsys.readouterr().out
 
 
 def test_lint_survives_an_app_that_fails_on_everything_but_get():

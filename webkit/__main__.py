@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument('--json-path', action='append', metavar='PATH',
                       help='a JSON endpoint, which must refuse other bodies with 415 '
                            '(repeatable)')
+    lint.add_argument('--host', help='the Host header to send (default: one the '
+                                     "application's PublicOrigin allows, else localhost)")
     return parser
 
 
@@ -89,7 +91,8 @@ def _lint(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     app = _load_app(parser, args.app)
     try:
         findings = check_app(app, args.paths or None, samples=dict(args.sample),
-                             strict_accept=args.strict_accept, json_paths=args.json_path)
+                             strict_accept=args.strict_accept, json_paths=args.json_path,
+                             host=args.host)
     except ValueError as error:
         parser.exit(2, f'error: {error}\n')
     for finding in findings:

@@ -459,14 +459,17 @@ def _respond(resp: webob.Response, environ: WSGIEnvironment,
 
 
 class Probe:
-    """What a request reaching an application finds: its route table and body limit."""
+    """What a request reaching an application finds: its route table and body
+    limit, and a ``Host`` it answers for when a layer in front refuses others."""
 
     def __init__(self) -> None:
         self.routes: Any = None
         self.max_body_size: int | None = None
+        self.host: str | None = None
 
     def __repr__(self) -> str:
-        return f'<Probe routes={self.routes!r} max_body_size={self.max_body_size!r}>'
+        return (f'<Probe routes={self.routes!r} max_body_size={self.max_body_size!r} '
+                f'host={self.host!r}>')
 
 
 def probe(app: WSGIApplication) -> Probe:

@@ -29,6 +29,7 @@ from urllib.parse import quote, urlsplit
 
 from webob import Request, Response
 
+from . import _wsgi
 from .request import as_browsers_read
 from .dispatch import Dispatcher, route_table
 from .exc import HTTPMethodNotAllowed, HTTPRouteNotFound, URLGenerationError
@@ -167,15 +168,17 @@ def _off_host(location: str, hosts: set[str | None]) -> bool:
 
 class _Linter:
     def __init__(self, app: WSGIApplication, routes: Dispatcher | None, max_body_size: int | None,
-                 strict_accept: bool, json_paths: Iterable[str] | None) -> None:
+                 strict_accept: bool, json_paths: Iterable[str] | None, host: str) -> None:
         self.app = app
         self.routes = routes
         self.max_body_size = max_body_size
         self.strict_accept = strict_accept
         self.json_paths = set(json_paths or ())
         # The host requests are sent to, and the one the application is told it has.
+        self.host = host
         base_url = getattr(routes, 'base_url', None)
-        self.hosts = {'localhost', urlsplit(base_url).hostname if base_url else 'localhost'}
+        self.hosts = {urlsplit(f'//{host}').hostname,
+                      urlsplit(base_url).hostname if base_url else 'localhost'}
         self.findings: list[Finding] = []
 
     def add(self, severity: str, check: str, sent: tuple[str, str, Any], expected: str,
@@ -185,7 +188,7 @@ class _Linter:
     def send(self, path: str, method: str = 'GET', headers: Iterable[tuple[str, str]] = (),
              body: bytes | None = None, environ: dict[str, Any] | None = None) -> Any:
         """Ask the application; its answer (a webob Response) or None if it broke."""
-        req = Request.blank(path, method=method, headers=dict(headers))
+        req = Request.blank(path, method=method, headers={'Host': self.host, **dict(headers)})
         if body is not None:
             req.body = body
         req.environ.update(environ or {})
@@ -382,8 +385,8 @@ class _Unreadable:
 
 def check_app(app: WSGIApplication, paths: Iterable[str] | None = None, *,
               samples: Mapping[str, Any] | None = None, max_body_size: int | None = None,
-              strict_accept: bool = False,
-              json_paths: Iterable[str] | None = None) -> list[Finding]:
+              strict_accept: bool = False, json_paths: Iterable[str] | None = None,
+              host: str | None = None) -> list[Finding]:
     """Lint ``app``; returns the list of :class:`Finding` (empty when clean).
 
     - ``paths``: the paths to check; by default a webkit application's
@@ -394,7 +397,9 @@ def check_app(app: WSGIApplication, paths: Iterable[str] | None = None, *,
       limit for webkit applications, unchecked otherwise);
     - ``strict_accept``: warn whenever an unsatisfiable ``Accept`` gets a
       200 (by default only when the application negotiates);
-    - ``json_paths``: JSON endpoints, which must answer 415 to other bodies.
+    - ``json_paths``: JSON endpoints, which must answer 415 to other bodies;
+    - ``host``: the ``Host`` the requests carry; by default one that a
+      :class:`~webkit.proxy.PublicOrigin` in front allows, else ``localhost``.
 
     ``DELETE`` goes only where the route table or ``Allow`` refuses it;
     bodies only oversized (never to be read) or to JSON endpoints.
@@ -410,7 +415,9 @@ def check_app(app: WSGIApplication, paths: Iterable[str] | None = None, *,
     if max_body_size is None and routes is not None:
         max_body_size = getattr(routes.RequestClass, 'max_body_size',
                                 WebkitRequest.max_body_size)
-    linter = _Linter(app, routes, max_body_size, strict_accept, json_paths)
+    if host is None:
+        host = _wsgi.probe(app).host or 'localhost'
+    linter = _Linter(app, routes, max_body_size, strict_accept, json_paths, host)
     linter.findings.extend(findings)
     if routes is not None:
         linter.findings.extend(_route_findings(routes))

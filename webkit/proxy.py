@@ -188,7 +188,10 @@ class PublicOrigin:
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
-        if _wsgi.PROBE not in environ:  # a probe asks the application, not the Host
+        probe = environ.get(_wsgi.PROBE)
+        if probe is not None:  # a probe asks the application, not the Host
+            probe.host = probe.host or self.sample_host()
+        else:
             sent = {key: environ.pop(key) for key in _ALL_HEADERS if key in environ}
             if sent and self.trusts(environ.get('REMOTE_ADDR')):
                 self._apply_proxy_headers(environ, sent)
@@ -198,6 +201,16 @@ class PublicOrigin:
                     environ.get('HTTP_HOST') or environ.get('SERVER_NAME', '')):
                 return _BAD_HOST(environ, start_response)
         return self.app(environ, start_response)
+
+    def sample_host(self) -> str | None:
+        """A ``Host`` this layer lets through (for tools such as the lint), or
+        None when it lets any through."""
+        if self.base_url:
+            return urlsplit(self.base_url).netloc
+        if not self.allowed_hosts:
+            return None
+        name, port = self.allowed_hosts[0]
+        return name.removeprefix('.') + (':' + port if port else '')
 
     def trusts(self, address: str | None) -> bool:
         """Whether the peer ``address`` (an IP address as text) is a trusted proxy."""

@@ -1,5 +1,6 @@
 """Applications for the command-line tests."""
 from webkit import Dispatcher, wsgify
+from webkit.proxy import PublicOrigin
 
 
 class Site:
@@ -17,6 +18,8 @@ class Site:
 
 
 application = Site()
+# Behind a layer that refuses any Host but its own.
+guarded_host = PublicOrigin(Site(), allowed_hosts=['.shop.example:8443'])
 plain = wsgify(lambda req: 'plain app')
 not_an_app = 42
 
