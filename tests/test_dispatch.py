@@ -1,4 +1,5 @@
 """The dispatcher: matching, HTTP semantics, URL generation, configuration."""
+import functools
 import pickle
 
 import pytest
@@ -90,6 +91,38 @@ def test_dispatch_sets_urlvars_and_link(app):
 def test_dispatch_wsgify_method_is_called_with_extra_arguments(app):
     assert app.get('/form').text == 'form errors=None'
     assert app.post('/form').text == "form errors={'name': 'required'}"
+
+
+class _Counted:
+    """A decorator made of a class, as some libraries' are: the method is an object."""
+
+    def __init__(self, func):
+        self.func, self.calls = func, 0
+
+    def __get__(self, instance, owner=None):
+        return self if instance is None else functools.partial(self, instance)
+
+    def __call__(self, *args, **kw):
+        self.calls += 1
+        return self.func(*args, **kw)
+
+
+def test_dispatch_method_decorated_into_an_object_is_called_as_a_method():
+    class Site:
+        routes = Dispatcher()
+        routes.connect('page', '/page/{name}', 'page')
+
+        def __init__(self):
+            self.title = 'site'
+
+        @_Counted
+        def page(self, req, name):
+            return f'{self.title}: {name} at {req.path_info}'
+
+        __call__ = routes
+
+    assert TestApp(Site()).get('/page/a').text == 'site: a at /page/a'
+    assert Site.page.calls == 1
 
 
 def test_dispatch_post_route_shares_path_with_get_route(app, library):

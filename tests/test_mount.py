@@ -206,6 +206,22 @@ def test_mount_link_needs_no_path_info():
     assert routes.url('m', path_info='/a b') == '/m/a%20b'
 
 
+def test_mount_a_plain_application_sees_no_link_of_the_outer_one():
+    # Its requests have no dispatcher of their own: the outer one's links,
+    # under the mounted prefix, would be wrong ones.
+    from webkit import Request
+
+    def plain(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return [repr(Request(environ).link).encode()]
+
+    outer = Dispatcher()
+    outer.connect('home', '/', view=lambda req: repr(req.link))
+    outer.mount('plain', '/plain', plain)
+    assert TestApp(outer).get('/plain/x').text == 'None'
+    assert TestApp(outer).get('/').text == "<link for GET '/'>"
+
+
 def test_mount_lint_checks_the_mount_point():
     from webkit.lint import check_app
     outer = Dispatcher()

@@ -179,8 +179,12 @@ class Controller:
 
     def __init__(self, req: Request, app: object = None) -> None:
         self.req = req
-        self.link = req.link
         self.app = app
+
+    @property
+    def link(self) -> Any:
+        """``req.link``: URL generation for this request."""
+        return self.req.link
 
     def __repr__(self) -> str:
         return f'<{type(self).__qualname__} for {self.req.method} {self.req.path_qs!r}>'

@@ -36,6 +36,7 @@ A target is the name of a method of the class, a view function
 from __future__ import annotations
 
 import re
+from types import FunctionType
 from collections.abc import Iterable, Mapping
 
 from routes import Mapper
@@ -43,7 +44,7 @@ from routes import Mapper
 from . import _checks, _wsgi
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
-from .request import PUBLIC_URL, Request
+from .request import PUBLIC_URL, ROUTED_BY, Request
 from ._router import Router
 from .route import ANY_METHOD, Link, Route, sort_methods
 
@@ -270,14 +271,18 @@ class Dispatcher(_wsgi.Layer):
         if self._index is None or app is None:
             self._ready(app)
         # PATH_INFO is '' for a request of the mount point itself (/prefix).
-        route, found = self._lookup(req.path_info or '/', req.method)
+        env = req.environ
+        route, found = self._lookup(req.path_info or '/', env['REQUEST_METHOD'])
         if route is None:
             return self._unrouted(req, found)
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
-        env = req.environ
         env['wsgiorg.routing_args'] = ((), found)
-        req.__dict__['link'] = Link(self, req)
+        env[ROUTED_BY] = self
+        if isinstance(req, Request):  # req.link, made from this dispatcher if the handler asks
+            req.__dict__.pop('link', None)
+        else:  # a plain WebOb request makes none
+            req.__dict__['link'] = Link(self, req)
         if self.base_url is not None:
             env.setdefault(PUBLIC_URL, self.base_url)
         if env.get('CONTENT_LENGTH') not in _NO_BODY and isinstance(req, Request):
@@ -370,6 +375,8 @@ def _call_method(app: object, name: str, req: Request, urlvars: dict[str, Any]) 
     # Look the method up on the class: a wsgify-decorated method is then
     # called directly instead of being re-bound on every request.
     attr = getattr(type(app), name)
+    if type(attr) is FunctionType:  # a plain method, nearly always
+        return attr(app, req, **urlvars)
     func = getattr(attr, 'func', None)
     if func is not None and hasattr(attr, 'wsgi_app'):
         return func(app, req, *attr.args, **{**attr.kwargs, **urlvars})

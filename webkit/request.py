@@ -38,6 +38,7 @@ from webob.multidict import GetDict, MultiDict, NoVars
 from webob.request import DisconnectionError
 
 from .response import Response
+from .route import Link
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -226,6 +227,27 @@ _SPOOLED = 1024 * 1024
 _STRICT_PATH_INFO: Any = _strict(webob.Request.path_info, 'the path').fget
 
 
+#: ``environ`` key: the dispatcher that routed the request, whose links ``req.link`` makes.
+ROUTED_BY = 'webkit.routed_by'
+
+
+class _LinkOnFirstUse:
+    """``Request.link``, made when first read: most handlers build no URL.
+
+    Kept in the request, where later reads find it first; a dispatcher that
+    routes the request again (a mounted one) drops it.
+    """
+
+    def __get__(self, req: Request | None, owner: type | None = None) -> Any:
+        if req is None:
+            return None
+        dispatcher = req.environ.get(ROUTED_BY)
+        if dispatcher is None:
+            return None
+        link = req.__dict__['link'] = Link(dispatcher, req)
+        return link
+
+
 class Request(webob.Request):
     """A :class:`webob.Request` that answers bad input with a 4xx.
 
@@ -254,8 +276,15 @@ class Request(webob.Request):
     max_body_size = 1024 * 1024
     #: Form bodies with more fields than this are answered with 413.
     max_form_fields = 1000
-    #: URL generation for this request; set by the dispatcher.
-    link = None
+    #: URL generation for this request (a :class:`~webkit.route.Link`), from
+    #: the dispatcher that routed it; None before one has.
+    link: Any = _LinkOnFirstUse()
+
+    def __init__(self, environ: dict[str, Any], *args: Any, **kw: Any) -> None:
+        if args or kw or type(environ) is not dict:
+            super().__init__(environ, *args, **kw)  # WebOb's checks and settings
+        else:  # what WebOb's __init__ does with nothing but an environ
+            self.__dict__['environ'] = environ
 
     @property
     def response(self) -> webob.Response:
