@@ -344,7 +344,7 @@ def costs(number, repeat):
     """
     from webkit import Request, _wsgi
     from webkit.dispatch import _call_method
-    from webkit.route import Link
+    from webkit.request import ROUTED_BY
 
     apps, _ = build_all(10)
     app = apps['webkit'][0]
@@ -354,7 +354,7 @@ def costs(number, repeat):
 
     def request():
         req = Request(environ_for('GET', '/view/x'))
-        return req.method, req.path_info
+        return req.environ['REQUEST_METHOD'], req.path_info
 
     req = Request(environ)
     pieces = {
@@ -364,9 +364,9 @@ def costs(number, repeat):
         'environ (the harness, in every figure)': lambda: environ_for('GET', '/view/x'),
         'request: Request(environ), method, path_info': request,
         'routing: Dispatcher._lookup': lambda: routes._lookup('/view/x', 'GET'),
-        'req.urlvars and req.link': lambda: (
+        'req.urlvars and req.link (made if read)': lambda: (
             environ.__setitem__('wsgiorg.routing_args', ((), {'item': 'x'})),
-            req.__dict__.__setitem__('link', Link(routes, req))),
+            environ.__setitem__(ROUTED_BY, routes), req.__dict__.pop('link', None)),
         'handler call (the method, urlvars as arguments)': lambda: _call_method(
             app, 'view', req, {'item': 'x'}),
         'response: a str written out': lambda: _wsgi._plain_body('x', environ, _start_response),
