@@ -94,35 +94,6 @@ def test_proxy_headers_of_a_trusted_proxy_set_scheme_host_and_client():
                     'remote': CLIENT, 'client_addr': CLIENT, 'proxy_headers': []}
 
 
-@pytest.mark.parametrize('headers, host, url', [
-    # A proxy that sets Host to the bare name (nginx's $host) says the port apart.
-    ({'X-Forwarded-Proto': 'https', 'X-Forwarded-Port': '8443'}, 'shop.example',
-     'https://shop.example:8443'),
-    ({'X-Forwarded-Proto': 'https', 'X-Forwarded-Port': '443'}, 'shop.example',
-     'https://shop.example'),
-    ({'X-Forwarded-Port': '8080'}, 'shop.example', 'http://shop.example:8080'),
-    ({'X-Forwarded-Host': 'shop.example', 'X-Forwarded-Port': '8443',
-      'X-Forwarded-Proto': 'https'}, 'backend:8080', 'https://shop.example:8443'),
-    # A Host naming its port names the one the client used.
-    ({'X-Forwarded-Port': '8443'}, 'shop.example:9000', 'http://shop.example:9000'),
-    ({'X-Forwarded-Port': '1.2.3.4:8443, 8443'}, 'shop.example', 'http://shop.example:8443'),
-    # Not a port: ignored.
-    ({'X-Forwarded-Port': '0'}, 'shop.example', 'http://shop.example'),
-    ({'X-Forwarded-Port': '65536'}, 'shop.example', 'http://shop.example'),
-    ({'X-Forwarded-Port': '80x'}, 'shop.example', 'http://shop.example'),
-    ({'X-Forwarded-Port': '\u0663'}, 'shop.example', 'http://shop.example'),
-])
-def test_proxy_forwarded_port_of_a_trusted_proxy(headers, host, url):
-    seen = ask(PublicOrigin(echo, trusted_proxies=['10.0.0.0/8']), host=host, **headers)
-    assert seen['url'] == url and seen['proxy_headers'] == []
-
-
-def test_proxy_forwarded_port_of_anyone_else_is_ignored():
-    seen = ask(PublicOrigin(echo, trusted_proxies=['10.0.0.0/8']), remote=CLIENT,
-               **{'X-Forwarded-Port': '8443'})
-    assert seen['url'] == 'http://shop.example' and seen['proxy_headers'] == []
-
-
 @pytest.mark.parametrize('remote', ['198.51.100.7', '10.0.0.2.evil', '', 'unix'])
 def test_proxy_headers_of_an_untrusted_peer_are_ignored_and_removed(remote):
     seen = ask(PublicOrigin(echo, trusted_proxies=['10.0.0.0/8']), remote=remote, **{

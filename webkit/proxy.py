@@ -146,18 +146,17 @@ class PublicOrigin:
       of ``base_url`` is always allowed. Empty (the default): any Host;
     - ``trusted_proxies``: addresses or networks (``'10.0.0.0/8'``) of
       the proxies in front. Only a request from one of them has its
-      proxy headers honoured: ``X-Forwarded-For``, ``-Proto``, ``-Host``
-      and ``-Port`` set ``REMOTE_ADDR``, ``wsgi.url_scheme``,
-      ``HTTP_HOST`` and ``SERVER_PORT`` (the port is added to a Host
-      that names none, unless it is the scheme's own); with ``proxy_headers='forwarded'`` the ``Forwarded``
+      proxy headers honoured: ``X-Forwarded-For``, ``-Proto`` and
+      ``-Host`` set ``REMOTE_ADDR``, ``wsgi.url_scheme`` and
+      ``HTTP_HOST``; with ``proxy_headers='forwarded'`` the ``Forwarded``
       header (RFC 7239) does instead. Proxy headers of both kinds are
       removed from every request: a header the proxy passes on unchanged
       is the client's, so the proxy must set every header it is trusted for.
 
     The client's address is the last one in ``X-Forwarded-For`` (or the
     last ``Forwarded`` element's ``for``) that is not a trusted proxy;
-    ``-Proto``, ``-Host`` and ``-Port`` are taken from the nearest proxy
-    (the last value). Settings may be given as lists or as words in a str.
+    ``-Proto`` and ``-Host`` are taken from the nearest proxy (the last
+    value). Settings may be given as lists or as words in a str.
     """
 
     def __init__(self, app: WSGIApplication, base_url: str | None = None,
@@ -236,8 +235,7 @@ class PublicOrigin:
         else:
             # A hop per address; -Proto and -Host are the nearest proxy's word.
             said = {'proto': sent.get('HTTP_X_FORWARDED_PROTO', '').rpartition(',')[2],
-                    'host': sent.get('HTTP_X_FORWARDED_HOST', '').rpartition(',')[2],
-                    'port': sent.get('HTTP_X_FORWARDED_PORT', '').rpartition(',')[2]}
+                    'host': sent.get('HTTP_X_FORWARDED_HOST', '').rpartition(',')[2]}
             hops = [{**said, 'for': address}
                     for address in sent.get('HTTP_X_FORWARDED_FOR', '').split(',')]
         if not hops:
@@ -256,21 +254,6 @@ class PublicOrigin:
         host = (hop.get('host') or '').strip()
         if host and HOST(host):
             environ['HTTP_HOST'] = host
-        port = (hop.get('port') or '').strip()
-        if port.isascii() and port.isdigit() and 0 < int(port) < 65536:
-            _set_port(environ, str(int(port)))
-
-
-def _set_port(environ: WSGIEnvironment, port: str) -> None:
-    """Make ``port`` the one the client connected to: a proxy that sets
-    ``Host`` to a bare name (nginx's ``$host``) says it in X-Forwarded-Port."""
-    environ['SERVER_PORT'] = port
-    host = environ.get('HTTP_HOST')
-    if not host or _split_host(host)[1]:
-        return  # a Host naming its port names the one the client used
-    default = '443' if environ.get('wsgi.url_scheme') == 'https' else '80'
-    if port != default:
-        environ['HTTP_HOST'] = f'{host}:{port}'
 
 
 def _public_url(url: str) -> str:
