@@ -237,6 +237,33 @@ def test_app_failing_after_start_response_is_replaced_with_exc_info(caplog):
     assert b'secret' not in body
 
 
+def test_app_that_never_calls_start_response_is_a_generic_500_logged_here(caplog):
+    # The server would fail on it, outside webkit's log and its error page.
+    closed = []
+
+    class Body(list):
+        def close(self):
+            closed.append(True)
+
+    def forgetful(environ, start_response):
+        return Body([b'secret'])
+
+    res = TestApp(wsgify(lambda req: forgetful)).get('/', status=500)
+    assert b'secret' not in res.body and closed == [True]
+    assert 'without calling start_response' in caplog.text
+
+
+def test_app_calling_start_response_twice_is_a_generic_500_logged_here(caplog):
+    def twice(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        start_response('302 Found', [('Location', 'http://evil.example/')])
+        return [b'secret']
+
+    res = TestApp(wsgify(lambda req: twice)).get('/', status=500)
+    assert 'Location' not in res.headers and b'secret' not in res.body
+    assert 'start_response called again without exc_info' in caplog.text
+
+
 def test_if_none_match_star_is_answered_like_the_etag():
     @wsgify
     def page(req):

@@ -257,7 +257,13 @@ def enter(layer: Layer, environ: WSGIEnvironment,
             return _respond(app, answer, start_response)
         checked = _CheckedStartResponse(start_response)
         body = app(environ, checked)
-        return body if checked.started else _prefetch(body)
+        if checked.started:
+            return body
+        body = _prefetch(body)
+        if not checked.started:  # by its first chunk at the latest (PEP 3333)
+            body.close()
+            raise RuntimeError(f'{app!r:.80} gave a body without calling start_response')
+        return body
     except exc.HTTPException as error:  # raised while building or answering
         answer = _as_public(environ, error) if PUBLIC_URL in environ else environ
         return _respond(error, answer, start_response)
@@ -339,6 +345,8 @@ class _CheckedStartResponse:
         self.started = False
 
     def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if self.started and exc_info is None:
+            raise RuntimeError('start_response called again without exc_info (PEP 3333)')
         _check_headers(headers, status)
         write = self.start_response(status, headers, exc_info)
         self.started = True
