@@ -32,8 +32,17 @@ settings_ = st.fixed_dictionaries({}, optional={
     'no_such_setting': st.just(1),
 })
 # What a handler does with req.response afterwards.
+class Markup(str):
+    """A str of another type, as markupsafe's."""
+
+
+class Data(bytes):
+    """bytes of another type."""
+
+
 steps = st.lists(st.one_of(
-    st.tuples(st.just('write'), st.one_of(text, st.binary(max_size=8), st.integers())),
+    st.tuples(st.just('write'), st.one_of(text, st.binary(max_size=8), st.integers(),
+                                           text.map(Markup), st.binary(max_size=8).map(Data))),
     st.tuples(st.just('content_type'), st.sampled_from(
         ['text/plain', 'application/json', 'text/csv; charset=latin-1', 'TEXT/PLAIN',
          'application/xml', 'image/svg+xml', 'text/html', '', None, 3])),
@@ -208,6 +217,8 @@ def test_content_types_follow_the_default_charset(charset):
     [('content_type', 'text/plain\r\nX: y')],  # not printable: WebOb's way
     [('read_headers',), ('header', 'X-Item', 'x'), ('write', b'a')],
     [('status', '404 Not Found'), ('write', 'x')],
+    [('write', Markup('<b>hi</b>'))],  # counted twice once: a wrong Content-Length
+    [('write', Data(b'abc')), ('read_body',)],
 ])
 def test_a_fresh_response_leaves_its_two_headers_as_webob_would(steps):
     # Each way out of the fresh state, and back to WebOb's own code.

@@ -108,6 +108,9 @@ class Response(webob.Response):
                 self._app_iter.append(text)
                 self._fresh_type_last = False  # the length, rewritten, goes last
                 return
+            # Anything else takes WebOb's way, which reads the length only
+            # after appending: the list is built from the body before that.
+            self._headerlist
         app_iter = self._app_iter
         if type(text) is bytes and type(app_iter) is list:
             # The usual shape: the body is a list and its length is given
