@@ -344,7 +344,6 @@ def costs(number, repeat):
     """
     from webkit import Request, _wsgi
     from webkit.dispatch import _call_method
-    from webkit.request import ROUTED_BY
 
     apps, _ = build_all(10)
     app = apps['webkit'][0]
@@ -366,7 +365,7 @@ def costs(number, repeat):
         'routing: Dispatcher._lookup': lambda: routes._lookup('/view/x', 'GET'),
         'req.urlvars and req.link (made if read)': lambda: (
             environ.__setitem__('wsgiorg.routing_args', ((), {'item': 'x'})),
-            environ.__setitem__(ROUTED_BY, routes), req.__dict__.pop('link', None)),
+            req.__dict__.__setitem__('_routed_by', routes), req.__dict__.pop('link', None)),
         'handler call (the method, urlvars as arguments)': lambda: _call_method(
             app, 'view', req, {'item': 'x'}),
         'response: a str written out': lambda: _wsgi._plain_body('x', environ, _start_response),

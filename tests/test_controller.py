@@ -198,3 +198,29 @@ def test_controller_url_variable_colliding_with_self_is_404_not_500():
     routes.connect('open', '/open/{action}/{self}', Open)
     app = TestApp(routes)
     app.get('/open/anything/x', status=404)
+
+
+def test_controller_link_is_the_requests_and_a_name_free_for_an_action():
+    class Pages(Controller):
+        def view(self, id):
+            return self.req.link('page', id=id, action='link')
+
+        def link(self, id):  # an action of that name (self.link is then the action)
+            return f'link page {id}'
+
+    class Legacy(Controller):
+        def __init__(self, req, app=None):
+            super().__init__(req, app)
+            self.link = req.link  # set in __init__, as some subclasses do
+
+        def index(self):
+            return self.link('legacy')
+
+    routes = Dispatcher()
+    routes.connect('page', '/pages/{id}/{action}', Pages)
+    routes.connect('legacy', '/legacy', Legacy)
+    app = TestApp(routes)
+    assert app.get('/pages/1/view').text == '/pages/1/link'
+    assert app.get('/pages/1/link').text == 'link page 1'
+    assert app.get('/legacy').text == '/legacy'
+    assert Controller.link is Controller.__dict__['link']  # documentation tools read it

@@ -222,6 +222,26 @@ def test_mount_a_plain_application_sees_no_link_of_the_outer_one():
     assert TestApp(outer).get('/').text == "<link for GET '/'>"
 
 
+def test_link_of_a_request_is_its_own_dispatchers_whatever_another_routes():
+    # An inner dispatcher answering the same environ with a request of its
+    # own class must not change the outer request's links.
+    from webkit import Request
+
+    class Other(Request):
+        pass
+
+    inner = Dispatcher(RequestClass=Other)
+    inner.connect('widget', '/w', view=lambda req: 'inner ' + req.link('widget'))
+
+    def page(req):
+        sub = req.get_response(inner)
+        return f'{sub.text} | {req.link("page")}'
+
+    outer = Dispatcher()
+    outer.connect('page', '/w', view=page)
+    assert TestApp(outer).get('/w').text == 'inner /w | /w'
+
+
 def test_mount_lint_checks_the_mount_point():
     from webkit.lint import check_app
     outer = Dispatcher()

@@ -144,6 +144,13 @@ class _Action(AcceptedKeywords):
         self.func = func
 
 
+class _RequestLink:
+    """``Controller.link``: the request's ``req.link``, read when used."""
+
+    def __get__(self, controller: Controller | None, owner: type | None = None) -> Any:
+        return self if controller is None else controller.req.link
+
+
 class Controller:
     """Base class of controllers; the dispatcher makes one per request.
 
@@ -169,7 +176,7 @@ class Controller:
             if klass is Controller or not issubclass(klass, Controller):
                 continue
             for name, value in vars(klass).items():
-                if name.startswith('_') or name in vars(Controller):
+                if name.startswith('_') or (name in vars(Controller) and name != 'link'):
                     continue
                 if isinstance(value, FunctionType):
                     actions[name] = _Action(value)
@@ -181,10 +188,9 @@ class Controller:
         self.req = req
         self.app = app
 
-    @property
-    def link(self) -> Any:
-        """``req.link``: URL generation for this request."""
-        return self.req.link
+    #: ``req.link``: URL generation for this request, made if an action asks.
+    #: An action named ``link`` or ``self.link = ...`` replaces it, as before.
+    link: Any = _RequestLink()
 
     def __repr__(self) -> str:
         return f'<{type(self).__qualname__} for {self.req.method} {self.req.path_qs!r}>'

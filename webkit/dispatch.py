@@ -44,7 +44,7 @@ from routes import Mapper
 from . import _checks, _wsgi
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
-from .request import PUBLIC_URL, ROUTED_BY, Request
+from .request import PUBLIC_URL, Request
 from ._router import Router
 from .route import ANY_METHOD, Link, Route, sort_methods
 
@@ -278,9 +278,10 @@ class Dispatcher(_wsgi.Layer):
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
         env['wsgiorg.routing_args'] = ((), found)
-        env[ROUTED_BY] = self
         if isinstance(req, Request):  # req.link, made from this dispatcher if the handler asks
-            req.__dict__.pop('link', None)
+            state = req.__dict__
+            state['_routed_by'] = self
+            state.pop('link', None)
         else:  # a plain WebOb request makes none
             req.__dict__['link'] = Link(self, req)
         if self.base_url is not None:

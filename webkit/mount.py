@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from . import _wsgi
 from .exc import ConfigurationError
-from .request import ROUTED_BY, Request
+from .request import Request
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -75,7 +75,6 @@ class Mount:
     def __call__(self, req: Request, path_info: str) -> '_Shifted':
         environ = dict(req.environ)  # the outer request keeps its own paths
         environ.pop(_wsgi.CHECKS, None)  # run by the dispatcher before this target
-        environ.pop(ROUTED_BY, None)  # its links are not the mounted application's
         if _ADHOC in environ:
             environ[_ADHOC] = dict(environ[_ADHOC])
         raw = environ.get('PATH_INFO', '')

@@ -227,21 +227,18 @@ _SPOOLED = 1024 * 1024
 _STRICT_PATH_INFO: Any = _strict(webob.Request.path_info, 'the path').fget
 
 
-#: ``environ`` key: the dispatcher that routed the request, whose links ``req.link`` makes.
-ROUTED_BY = 'webkit.routed_by'
-
-
 class _LinkOnFirstUse:
     """``Request.link``, made when first read: most handlers build no URL.
 
-    Kept in the request, where later reads find it first; a dispatcher that
-    routes the request again (a mounted one) drops it.
+    Made from the dispatcher that routed the request (its ``_routed_by``)
+    and kept in the request, where later reads find it first; a dispatcher
+    that routes the request again drops it.
     """
 
     def __get__(self, req: Request | None, owner: type | None = None) -> Any:
         if req is None:
             return None
-        dispatcher = req.environ.get(ROUTED_BY)
+        dispatcher = req.__dict__.get('_routed_by')
         if dispatcher is None:
             return None
         link = req.__dict__['link'] = Link(dispatcher, req)
