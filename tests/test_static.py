@@ -1,7 +1,9 @@
 """Static files: webkit.static.Static, answering as WebOb's FileApp does."""
+import gzip
 import os
 
 import pytest
+import webob
 from webtest import TestApp
 
 from webkit import ConfigurationError, Dispatcher, URLGenerationError
@@ -54,12 +56,40 @@ def test_static_content_types(app, path, content_type):
     assert app.get(f'/static/{path}').content_type == content_type
 
 
-def test_static_compressed_file_is_sent_as_stored(app, site):
+def test_static_compressed_file_is_sent_as_stored(app, site, static):
     # Not as a tar in a Content-Encoding: the browser would save it unpacked.
     (site / 'backup.tar.gz').write_bytes(b'\x1f\x8b' + b'\x00' * 8)
     res = app.get('/static/backup.tar.gz')
     assert res.content_type == 'application/octet-stream'
     assert 'Content-Encoding' not in res.headers and res.body.startswith(b'\x1f\x8b')
+    # A type compressed by its name is an image in a Content-Encoding, as FileApp sends it.
+    (site / 'logo.svgz').write_bytes(gzip.compress(b'<svg/>'))
+    res = webob.Request.blank('/static/logo.svgz').get_response(static)  # WebTest would unpack it
+    assert (res.content_type, res.headers['Content-Encoding']) == ('image/svg+xml', 'gzip')
+
+
+@pytest.mark.parametrize('method, headers, status', [
+    ('HEAD', {}, 200),
+    ('GET', {'If-None-Match': '*'}, 304),
+    ('GET', {'If-Match': '"other"'}, 412),
+    ('GET', {'Range': 'bytes=100-200'}, 416),
+    ('GET', {}, 200),
+])
+def test_static_file_is_closed_whether_or_not_it_is_read(app, method, headers, status,
+                                                          monkeypatch):
+    import io
+    opened = []
+    real_open = open
+
+    def tracking_open(*args, **kw):
+        file = real_open(*args, **kw)
+        if isinstance(file, io.BufferedReader) and str(args[0]).endswith('site.css'):
+            opened.append(file)
+        return file
+
+    monkeypatch.setattr('builtins.open', tracking_open)
+    res = app.request('/static/site.css', method=method, headers=headers, status=status)
+    assert res.status_int == status and opened and all(file.closed for file in opened)
 
 
 def test_static_etag_is_the_link_version(app, static):

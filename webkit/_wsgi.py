@@ -455,6 +455,9 @@ def _respond(resp: webob.Response, environ: WSGIEnvironment,
         return []
     if resp.conditional_response and method in ('GET', 'HEAD'):
         if resp.status_int == 200 and _precondition_failed(resp, environ):
+            body = resp.app_iter
+            if hasattr(body, 'close'):  # a file, say, never to be read
+                body.close()
             return exc.HTTPPreconditionFailed()(environ, start_response)
         if environ.get('HTTP_IF_NONE_MATCH', '').strip() == '*' and 'ETag' in resp.headers:
             # "*" matches any current representation (RFC 9110, 13.1.2), but

@@ -97,13 +97,16 @@ class Static:
             return _NOT_FOUND
         # What FileApp answers, as a response rather than an application;
         # but a compressed file (x.tar.gz) is sent as it is stored, not as
-        # its content in a Content-Encoding the browser would undo.
+        # its content in a Content-Encoding the browser would undo. A type
+        # that is compressed by name (x.svgz) keeps FileApp's encoding.
         content_type, encoding = mimetypes.guess_type(filename)
+        if encoding and os.path.splitext(filename)[1] in mimetypes.encodings_map:
+            content_type, encoding = None, None
         stat = os.fstat(file.fileno())
         wrapper = req.environ.get('wsgi.file_wrapper')
         return webob.Response(
-            app_iter=wrapper(file, BLOCK_SIZE) if wrapper else FileIter(file),
-            content_type=content_type if content_type and not encoding else 'application/octet-stream',
+            app_iter=wrapper(file, BLOCK_SIZE) if wrapper else _FileBody(file),
+            content_type=content_type or 'application/octet-stream', content_encoding=encoding,
             content_length=stat.st_size, last_modified=stat.st_mtime,
             etag=digest, cache_control=FOREVER if req.GET.get('v') == digest else REVALIDATE,
             accept_ranges='bytes',
@@ -155,3 +158,11 @@ class Static:
         value = digest.hexdigest()[:12]
         self._hashes[filename] = (key, value)
         return value
+
+
+class _FileBody(FileIter):
+    """WebOb's file body, closing its file when the server closes it unread
+    (HEAD, 304, 412), not only when it is read to the end."""
+
+    def close(self) -> None:
+        self.file.close()
