@@ -8,6 +8,7 @@ import os
 import string
 import subprocess
 import sys
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -109,6 +110,16 @@ def test_session_only_read_is_signed_again_under_the_new_secret():
     assert retired.get('/read').text == '4'
     # Signed by the newest already: nothing to write.
     assert _set_cookie(retired.get('/read'), 'webkit_session') is None
+
+
+def test_session_signed_again_keeps_its_age():
+    # Signing it again must not make an old session (or a stolen copy) new.
+    written = int(time.time()) - 95
+    client = TestApp(Sessions(reads_only, [NEW, OLD], max_age=100))
+    client.set_cookie('webkit_session', _signed(
+        OLD, 'webkit.session', {'at': written, 'data': {'visits': 4}}))
+    rewritten = _set_cookie(client.get('/read'), 'webkit_session')
+    assert SignedSerializer(NEW, 'webkit.session').loads(rewritten.encode())['at'] == written
 
 
 def test_csrf_token_signed_with_the_old_secret_is_signed_again_under_the_new_one():

@@ -101,19 +101,26 @@ def check_secret(secret: str | bytes | Sequence[str | bytes], what: str) -> tupl
 
 
 def vary_on_cookie(resp: Any) -> None:
-    """Add ``Cookie`` to ``resp``'s ``Vary`` (unless there): a page made
-    from a cookie is not to be served from a shared cache to another client.
+    """Add ``Cookie`` to ``resp``'s ``Vary`` (unless there, or ``*``): a page
+    made from a cookie is not to be served from a shared cache to another client.
 
-    The header WebOb's ``resp.vary`` setter makes, without parsing and
-    rewriting a ``Vary`` that is not there.
+    Every ``Vary`` header is read, where WebOb's ``resp.vary`` reads the
+    first and its setter drops the others: their names end up in the
+    first, in the order given.
     """
     headers = resp.headerlist
-    if not any(name.lower() == 'vary' for name, _ in headers):
+    found = [index for index, (name, _) in enumerate(headers) if name.lower() == 'vary']
+    if not found:
         headers.append(('Vary', 'Cookie'))
-    else:
-        vary = resp.vary or ()  # the first Vary header's names (WebOb reads no other)
-        if not any(name.lower() == 'cookie' for name in vary):
-            resp.vary = (*vary, 'Cookie')
+        return
+    names = [part.strip() for index in found for part in headers[index][1].split(',')
+             if part.strip()]
+    if any(name.lower() in ('cookie', '*') for name in names):
+        return
+    first = found[0]
+    headers[first] = (headers[first][0], ', '.join([*names, 'Cookie']))
+    for index in reversed(found[1:]):
+        del headers[index]
 
 
 def json_value(text: str) -> Any:

@@ -95,6 +95,7 @@ class Sessions(_wsgi.Layer):
     def _cookie_headers(self, state: '_State') -> list[tuple[str, str]]:
         """The ``Set-Cookie`` headers saving ``state``'s session: none if unchanged."""
         data, stored, text = state.data or {}, state.stored, state.text
+        written = int(time.time())
         if stored is None or text is None:  # a new session
             changed = bool(data)
         else:
@@ -102,11 +103,14 @@ class Sessions(_wsgi.Layer):
             # WebOb wrote it, an unchanged session gives the same text (one
             # json.dumps, not two). Only other text is compared in a
             # canonical form, which a change of key order alone passes.
-            changed = state.resign or json.dumps(stored) != text and (
+            changed = json.dumps(stored) != text and (
                 _canonical(json.loads(text)['data']) != _canonical(data))
+            if not changed and state.resign:
+                # Signed again, as it was: its age goes on (max_age holds).
+                changed, written = True, stored.get('at', written)
         if not changed:
             return []
-        value = {'at': int(time.time()), 'data': data} if data else None
+        value = {'at': written, 'data': data} if data else None
         try:
             return self._cookie.get_headers(value, state.secure)
         except ValueError:
