@@ -225,6 +225,16 @@ def test_a_fresh_response_leaves_its_two_headers_as_webob_would(steps):
     assert _outcome(Response, 'x', {}, steps) == _outcome(webob.Response, 'x', {}, steps)
 
 
+@pytest.mark.parametrize('cls', [Response, webob.Response])
+def test_a_shallow_copy_shares_the_headers_and_body_as_webobs_does(cls):
+    first = cls('abc')
+    second = copy.copy(first)
+    first.headerlist  # read: built now, for a fresh one
+    second.write(b'def')
+    assert first.body == second.body == b'abcdef'
+    assert first.content_length == second.content_length == 6
+
+
 def test_the_class_can_be_looked_through():
     # Documentation tools read every class attribute: the fresh header
     # list's descriptor answers with itself there.

@@ -132,6 +132,14 @@ class Response(webob.Response):
                     return
         super().write(text)
 
+    def __copy__(self) -> Response:
+        # copy.copy shares WebOb's header list and body between the two: the
+        # list is built first, so that a fresh one is shared as well.
+        self._headerlist
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
     def _get_app_iter(self) -> Any:
         self._headerlist  # the list built first: whoever holds the body may change it
         return self._app_iter
