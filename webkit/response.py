@@ -48,6 +48,23 @@ __all__ = ['Response']
 _JSON_ENCODER = json.JSONEncoder(separators=(',', ':'))
 
 
+class _FreshHeaderList:
+    """``Response._headerlist``, which all of WebOb's code reads the list
+    through: a fresh response's, built when first read.
+
+    Stored in the instance, where every later read (and WebOb's two
+    writes, in ``__init__`` and the ``headerlist`` setter) finds it first:
+    only a fresh response's first read comes here.
+    """
+
+    def __get__(self, resp: Response | None, owner: type | None = None) -> Any:
+        if resp is None:
+            return self
+        items = resp.__dict__['_headerlist'] = resp._fresh_headers()
+        resp._fresh_type = None
+        return items
+
+
 class Response(webob.Response):
     """:class:`webob.Response`, built and written to faster in the common cases."""
 
@@ -62,6 +79,7 @@ class Response(webob.Response):
     # as WebOb moves a header it sets to the end.
     _fresh_type_last = False
     _headers = None  # WebOb's view of the list, made when first asked for
+    _headerlist: Any = _FreshHeaderList()
 
     def __init__(self, body: str | bytes | None = None, status: Any = None,
                  *args: Any, **kw: Any) -> None:
@@ -245,26 +263,6 @@ class ResponseHeaders(webob.headers.ResponseHeaders):
                 items[:] = [item for item in items if item[0].lower() != lowered]
                 break
         items.append((name, value))
-
-
-class _FreshHeaderList:
-    """``Response._headerlist``, which all of WebOb's code reads the list
-    through: a fresh response's, built when first read.
-
-    Stored in the instance, where every later read (and WebOb's two
-    writes, in ``__init__`` and the ``headerlist`` setter) finds it first:
-    only a fresh response's first read comes here.
-    """
-
-    def __get__(self, resp: Response | None, owner: type | None = None) -> Any:
-        if resp is None:
-            return self
-        items = resp.__dict__['_headerlist'] = resp._fresh_headers()
-        resp._fresh_type = None
-        return items
-
-
-Response._headerlist = _FreshHeaderList()
 
 
 @functools.lru_cache(maxsize=64)
