@@ -73,11 +73,13 @@ def test_session_signed_with_an_unlisted_secret_is_refused(secrets):
     assert client.get('/').text == '1'
 
 
+@wsgify
+def form(req):
+    """A page with a POST form, and what the form posts to."""
+    return 'saved' if req.method == 'POST' else render_form('<form method="post"></form>', req=req)
+
+
 def test_csrf_token_signed_with_the_old_secret_passes_after_rotation():
-    @wsgify
-    def form(req):
-        return 'saved' if req.method == 'POST' else render_form(
-            '<form method="post"></form>', req=req)
     before = TestApp(CSRFProtection(form, OLD))
     page = before.get('/')
     after = TestApp(CSRFProtection(form, [NEW, OLD]))
@@ -123,10 +125,6 @@ def test_session_signed_again_keeps_its_age():
 
 
 def test_csrf_token_signed_with_the_old_secret_is_signed_again_under_the_new_one():
-    @wsgify
-    def form(req):
-        return 'saved' if req.method == 'POST' else render_form(
-            '<form method="post"></form>', req=req)
     before = TestApp(CSRFProtection(form, OLD))
     token = before.get('/').form['csrf_token'].value
     after = TestApp(CSRFProtection(form, [NEW, OLD]))
