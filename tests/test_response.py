@@ -46,10 +46,15 @@ steps = st.lists(st.one_of(
     st.tuples(st.just('content_type'), st.sampled_from(
         ['text/plain', 'application/json', 'text/csv; charset=latin-1', 'TEXT/PLAIN',
          'application/xml', 'image/svg+xml', 'text/html', '', None, 3])),
-    st.tuples(st.just('header'), st.sampled_from(['X-Item', 'Content-Length', 'content-length',
-                                                  'Location', 'content-type']),
-                        st.sampled_from(['1', '12', 'x', ' 3', '+4', '١', '/there', 'text/x',
-                                         'text/x; CHARSET="koi8-r"', ''])),
+    st.tuples(st.sampled_from(['header', 'held_header']),
+              st.sampled_from(['X-Item', 'x-item', 'X-Other', 'Content-Length', 'content-length',
+                               'Location', 'content-type', 'Set-Cookie', 3]),
+              st.sampled_from(['1', '12', 'x', ' 3', '+4', '١', '/there', 'text/x', 'é', 'a\tb',
+                               'a\r\nb', 'text/x; CHARSET="koi8-r"', '', 4])),
+    # Headers set and read through WebOb's descriptors, and a view kept from before.
+    st.tuples(st.sampled_from(['etag', 'cache_control', 'last_modified']),
+              st.sampled_from(['"a"', 'no-store', 3, None])),
+    st.tuples(st.sampled_from(['hold_headers', 'del_held_header', 'read_held_header'])),
     st.tuples(st.just('content_length'), st.sampled_from([None, 0, 5])),
     st.tuples(st.just('charset'), st.sampled_from(['latin-1', 'UTF-8', None])),
     st.tuples(st.just('set_cookie'), st.sampled_from(['a', 'b']), latin),
@@ -70,6 +75,14 @@ def _apply(resp, step):
     kind, *args = step
     if kind == 'write':
         resp.write(*args)
+    elif kind == 'hold_headers':
+        resp.held = resp.headers
+    elif kind == 'held_header':
+        getattr(resp, 'held', resp.headers)[args[0]] = args[1]
+    elif kind == 'del_held_header':
+        getattr(resp, 'held', resp.headers).pop('X-Item', None)
+    elif kind == 'read_held_header':
+        return repr(getattr(resp, 'held', resp.headers).getall('x-item'))
     elif kind == 'header':
         resp.headers[args[0]] = args[1]
     elif kind == 'set_cookie':
@@ -109,8 +122,10 @@ def _outcome(cls, body, kw, steps):
             resp = read  # carry on with the copy
         elif read is not None:
             reads.append(read.replace('webkit.response.Response', 'webob.response.Response'))
-    state = reads, resp.status, list(resp.headerlist), resp.conditional_response, resp.charset
-    return state, _served(resp, 'HEAD'), _served(resp, 'GET')
+    # Served first: a fresh response is sent without its list being built.
+    served = _served(resp, 'HEAD'), _served(resp, 'GET')
+    return (reads, resp.status, list(resp.headerlist), resp.conditional_response,
+            resp.charset), served
 
 
 def _served(resp, method):
@@ -136,6 +151,25 @@ def test_same_as_webob(body, kw, steps):
 def test_same_as_webob_built_plainly(body, steps):
     # The shapes nearly every handler builds: Response(), Response(str or bytes).
     assert _outcome(Response, body, {}, steps) == _outcome(webob.Response, body, {}, steps)
+
+
+# What handlers do to the headers of the response they are given.
+fresh_steps = st.lists(st.one_of(
+    st.tuples(st.sampled_from(['header', 'held_header']),
+              st.sampled_from(['X-Item', 'x-item', 'X-Other', 'Set-Cookie', 'Location']),
+              st.sampled_from(['1', 'x', 'é', ''])),
+    st.tuples(st.just('write'), st.sampled_from(['ab', b'c'])),
+    st.tuples(st.just('content_type'), st.sampled_from(['text/plain', 'application/json'])),
+    st.tuples(st.sampled_from(['hold_headers', 'del_held_header', 'read_held_header',
+                               'read_headerlist'])),
+    st.tuples(st.just('headerlist'), st.just([('X-A', '1')])),
+), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fresh_steps)
+def test_headers_set_on_a_fresh_response_as_webob_sets_them(steps):
+    assert _outcome(Response, None, {}, steps) == _outcome(webob.Response, None, {}, steps)
 
 
 @settings(max_examples=200, deadline=None)
@@ -219,6 +253,13 @@ def test_content_types_follow_the_default_charset(charset):
     [('status', '404 Not Found'), ('write', 'x')],
     [('write', Markup('<b>hi</b>'))],  # counted twice once: a wrong Content-Length
     [('write', Data(b'abc')), ('read_body',)],
+    # Headers kept as values, in WebOb's order, until the list is asked for.
+    [('header', 'X-Item', 'x'), ('write', b'a'), ('header', 'X-Other', 'y')],
+    [('header', 'X-Item', 'x'), ('content_type', 'text/plain'), ('header', 'x-item', 'z')],
+    [('hold_headers',), ('headerlist', [('X-A', '1')]), ('held_header', 'X-B', '2')],
+    [('hold_headers',), ('held_header', 'X-B', '2'), ('read_headerlist',),
+     ('held_header', 'X-C', '3')],
+    [('header', 'X-Item', 'x'), ('header', 'Location', '/there')],
 ])
 def test_a_fresh_response_leaves_its_two_headers_as_webob_would(steps):
     # Each way out of the fresh state, and back to WebOb's own code.

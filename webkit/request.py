@@ -37,7 +37,7 @@ from webob.compat import cgi_FieldStorage  # the stdlib's, with WebOb's fixes
 from webob.multidict import GetDict, MultiDict, NoVars
 from webob.request import DisconnectionError
 
-from .response import Response
+from .response import Response, empty
 from .route import Link
 
 TYPE_CHECKING = False
@@ -288,7 +288,8 @@ class Request(webob.Request):
         """The response being prepared, made on first use (as with WebOb's wsgify)."""
         resp = self.__dict__.get('_response')
         if resp is None:  # stored directly: WebOb's __setattr__ costs more than the rest
-            resp = self.__dict__['_response'] = self.ResponseClass()
+            cls = self.ResponseClass
+            resp = self.__dict__['_response'] = empty() if cls is Response else cls()
         return resp
 
     @response.setter

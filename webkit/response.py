@@ -62,6 +62,8 @@ class _FreshHeaderList:
             return self
         items = resp.__dict__['_headerlist'] = resp._fresh_headers()
         resp._fresh_type = None
+        if resp._fresh_list is not None:  # its views find the list there
+            resp._fresh_list[0] = items
         return items
 
 
@@ -78,6 +80,12 @@ class Response(webob.Response):
     # Which of the two a fresh response's list has last: the one set last,
     # as WebOb moves a header it sets to the end.
     _fresh_type_last = False
+    # The headers set through the view while the response is fresh, by
+    # lower-case name in WebOb's order (a header set again goes last), with
+    # _TYPE and _LENGTH standing for the two; None while there are none.
+    _fresh_more: dict[str, tuple[str, str]] | None = None
+    # Where the views of a fresh response find its list once it is built.
+    _fresh_list: list[Any] | None = None
     _headers = None  # WebOb's view of the list, made when first asked for
     _headerlist: Any = _FreshHeaderList()
 
@@ -125,6 +133,8 @@ class Response(webob.Response):
             if type(text) is bytes:
                 self._app_iter.append(text)
                 self._fresh_type_last = False  # the length, rewritten, goes last
+                if self._fresh_more is not None:
+                    self._fresh_more['content-length'] = self._fresh_more.pop('content-length')
                 return
             # Anything else takes WebOb's way, which reads the length only
             # after appending: the list is built from the body before that.
@@ -171,12 +181,18 @@ class Response(webob.Response):
         """A fresh response's two headers, as a new list."""
         body = self._app_iter
         length = ('Content-Length', str(len(body[0]) if len(body) == 1 else sum(map(len, body))))
+        more = self._fresh_more
+        if more is not None:
+            kind = ('Content-Type', self._fresh_type)
+            return [kind if item is _TYPE else length if item is _LENGTH else item  # type: ignore[misc]
+                    for item in more.values()]
         if self._fresh_type_last:
             return [length, ('Content-Type', self._fresh_type)]  # type: ignore[list-item]
         return [('Content-Type', self._fresh_type), length]  # type: ignore[list-item]
 
     def _set_headerlist(self, value: Any) -> None:
-        self._fresh_type = None
+        if self._fresh_type is not None:
+            self._headerlist  # built: a view made while fresh keeps this one, as WebOb's would
         webob.Response.headerlist.fset(self, value)
 
     headerlist = property(webob.Response.headerlist.fget, _set_headerlist,
@@ -184,7 +200,10 @@ class Response(webob.Response):
 
     def _headers_view(self) -> webob.headers.ResponseHeaders:
         headers = self._headers
-        if headers is None:  # WebOb's view_list, without MultiDict.__init__
+        if headers is None:
+            if self._fresh_type is not None:
+                return _FreshHeaders(self)
+            # WebOb's view_list, without MultiDict.__init__
             headers = self._headers = ResponseHeaders.__new__(ResponseHeaders)
             headers._items = self._headerlist
         return headers
@@ -199,14 +218,18 @@ class Response(webob.Response):
             webob.Response.content_type.fset(self, value)
             return
         key = (value, self.default_charset)
-        header = _CONTENT_TYPES.get(key)
-        if header is None:
+        known = _CONTENT_TYPES.get(key)
+        if known is None:
             header = _content_type_header(value, self.default_charset)
+            known = header, header.isascii() and header.isprintable()
             if len(_CONTENT_TYPES) < 64:  # bounded, should one come from the client
-                _CONTENT_TYPES[key] = header
-        if self._fresh_type is not None and header.isascii() and header.isprintable():
+                _CONTENT_TYPES[key] = known
+        header, printable = known
+        if printable and self._fresh_type is not None:
             self._fresh_type = header
             self._fresh_type_last = True
+            if self._fresh_more is not None:
+                self._fresh_more['content-type'] = self._fresh_more.pop('content-type')
             return
         # What ResponseHeaders.__setitem__ does, without the view.
         headers = self._headerlist
@@ -250,6 +273,21 @@ class Response(webob.Response):
         return self._app_iter
 
 
+def empty() -> Response:
+    """What ``Response()`` makes, made directly: every handler's ``req.response``."""
+    if Response.default_content_type != 'text/html' or Response.default_charset != 'UTF-8':
+        return Response()  # the class's defaults changed in place
+    resp = _new(Response)
+    resp._status = '200 OK'
+    resp._fresh_type = 'text/html; charset=UTF-8'
+    resp.conditional_response = Response.default_conditional_response
+    resp._app_iter = [b'']
+    return resp
+
+
+_new = object.__new__
+
+
 class ResponseHeaders(webob.headers.ResponseHeaders):
     """WebOb's view of a response's header list (and its name), setting a header faster."""
 
@@ -265,6 +303,63 @@ class ResponseHeaders(webob.headers.ResponseHeaders):
         items.append((name, value))
 
 
+class _FreshHeaders(ResponseHeaders):
+    """The view of a fresh response's headers.
+
+    Setting a header whose value is printable ASCII keeps the response
+    fresh (the value is as checked as the guard would check it); anything
+    else builds the list, and is WebOb's view of it from then on.
+    """
+
+    def __init__(self, resp: Response) -> None:
+        self._resp = resp
+        if resp._fresh_list is None:
+            resp._fresh_list = [None]
+        self._list = resp._fresh_list
+
+    @property
+    def _items(self) -> list[tuple[str, str]]:
+        items = self._list[0]
+        if items is None:
+            items = self._resp._headerlist
+        return items
+
+    def __repr__(self) -> str:  # what it is a view of: WebOb's, by its name
+        return 'ResponseHeaders' + super().__repr__()[len(type(self).__name__):]
+
+    def __setitem__(self, name: str, value: str) -> None:
+        # As WebOb's: any header of that name removed, the new one last.
+        lowered = _FRESH_NAMES.get(name) if type(name) is str else None
+        if lowered is None and type(name) is str and name.isascii() and name.isprintable():
+            lowered = name.lower()
+            if lowered in _OWN_WAY:
+                lowered = None
+            elif len(_FRESH_NAMES) < 64:  # bounded, should one come from the client
+                _FRESH_NAMES[name] = lowered
+        if (lowered is not None and self._list[0] is None and type(value) is str
+                and value.isascii() and value.isprintable()):
+            resp = self._resp
+            more = resp._fresh_more
+            if more is None:
+                more = resp._fresh_more = (
+                    {'content-length': _LENGTH, 'content-type': _TYPE} if resp._fresh_type_last
+                    else {'content-type': _TYPE, 'content-length': _LENGTH})
+            else:
+                more.pop(lowered, None)
+            more[lowered] = (name, value)
+            return
+        super().__setitem__(name, value)
+
+
+# Stand-ins for a fresh response's two headers in its order of headers.
+_TYPE = ('Content-Type', '')
+_LENGTH = ('Content-Length', '')
+# Headers WebOb's own code reads or writes: set, they build the list.
+_OWN_WAY = frozenset(['content-type', 'content-length', 'location'])
+# Header names a fresh response keeps values of -> their lower case.
+_FRESH_NAMES: dict[str, str] = {}
+
+
 @functools.lru_cache(maxsize=64)
 def _charset_of(content_type: str) -> str | None:
     """The charset WebOb reads in the Content-Type header ``content_type``."""
@@ -272,8 +367,9 @@ def _charset_of(content_type: str) -> str | None:
     return match.group(1) if match else None
 
 
-# (value, default charset) -> the Content-Type header WebOb's setter writes.
-_CONTENT_TYPES: dict[tuple[str, str | None], str] = {}
+# (value, default charset) -> the Content-Type header WebOb's setter
+# writes, and whether a fresh response may keep it as a value.
+_CONTENT_TYPES: dict[tuple[str, str | None], tuple[str, bool]] = {}
 
 
 class _HeaderProbe:
