@@ -29,7 +29,7 @@ from webob.request import DisconnectionError
 
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request, content_length
-from .response import Response
+from .response import Response, _charset_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -237,9 +237,19 @@ def enter(layer: Layer, environ: WSGIEnvironment,
             result = layer.respond(req)
         except exc.HTTPException as error:
             result = error
-        if (type(result) is str and '_response' not in req.__dict__
-                and req.ResponseClass is Response and isinstance(req, Request)):
-            return _plain_body(result, environ, start_response)
+        if type(result) is str:
+            resp = req.__dict__.get('_response')
+            if resp is None:
+                if req.ResponseClass is Response and isinstance(req, Request):
+                    return _plain_body(result, environ, start_response)
+            elif (type(resp) is Response and resp._fresh_type is not None
+                  and not resp.conditional_response):
+                # What as_app and the branch below do with it, in one step.
+                resp.write(result.encode(_charset_of(resp._fresh_type) or 'utf-8'))
+                if resp._status != '200 OK':
+                    _check_headers((), resp._status)
+                start_response(resp._status, resp._fresh_headers())
+                return [] if environ['REQUEST_METHOD'] == 'HEAD' else resp._app_iter
         app = as_app(req, result)
         if type(app) is StaticPage:  # headers checked when it was built
             return app(environ, start_response)
