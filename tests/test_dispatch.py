@@ -433,6 +433,18 @@ def test_url_generation_literal_non_ascii_path():
     assert TestApp(routes).get('/caf%C3%A9/x').text == 'x'
 
 
+def test_a_path_that_is_not_utf8_is_400_and_no_path_is_the_root():
+    routes = Dispatcher()
+    routes.connect('menu', '/café/{item}', lambda req, item: item)
+    routes.connect('index', '/', lambda req: 'root')
+    app = TestApp(routes)
+    assert 'not valid UTF-8' in app.get('/caf%E9/x', status=400).text  # latin-1, not UTF-8
+    assert app.get('/caf%C3%A9/%C3%A9').text == 'é'
+    environ = Request.blank('/').environ
+    del environ['PATH_INFO']  # may be missing (PEP 3333): the root
+    assert Request(environ).get_response(routes).text == 'root'
+
+
 def test_link_honours_script_name():
     app = TestApp(Library('L'), extra_environ={'SCRIPT_NAME': '/prefix'})
     res = app.post('/view/x', status=303)

@@ -272,12 +272,18 @@ class Dispatcher(_wsgi.Layer):
             self._ready(app)
         # PATH_INFO is '' for a request of the mount point itself (/prefix).
         env = req.environ
-        route, found = self._lookup(req.path_info or '/', env['REQUEST_METHOD'])
+        path = env.get('PATH_INFO', '')
+        if not path.isascii():  # WebOb's decoding, strict: bytes not UTF-8 are a 400
+            path = req.path_info
+        route, found = self._lookup(path or '/', env['REQUEST_METHOD'])
         if route is None:
             return self._unrouted(req, found)
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
-        env['wsgiorg.routing_args'] = ((), found)
+        routed = env.get('wsgiorg.routing_args')  # an outer router's positional ones are kept
+        env['wsgiorg.routing_args'] = ((), found) if routed is None else (routed[0], found)
+        if 'paste.urlvars' in env:  # which WebOb's req.urlvars would read first
+            del env['paste.urlvars']
         if isinstance(req, Request):  # req.link, made from this dispatcher if the handler asks
             state = req.__dict__
             state['_routed_by'] = self
@@ -372,12 +378,9 @@ def route_table(app: object) -> 'Dispatcher | None':
     return _wsgi.probe(app).routes
 
 
-def _call_method(app: object, name: str, req: Request, urlvars: dict[str, Any]) -> Any:
-    # Look the method up on the class: a wsgify-decorated method is then
+def _call_method(app: object, attr: Any, req: Request, urlvars: dict[str, Any]) -> Any:
+    # The method as found on the class: a wsgify-decorated method is then
     # called directly instead of being re-bound on every request.
-    attr = getattr(type(app), name)
-    if type(attr) is FunctionType:  # a plain method, nearly always
-        return attr(app, req, **urlvars)
     func = getattr(attr, 'func', None)
     if func is not None and hasattr(attr, 'wsgi_app'):
         return func(app, req, *attr.args, **{**attr.kwargs, **urlvars})
