@@ -121,6 +121,40 @@ def test_controller_after_sees_and_replaces_result():
     assert TestApp(routes).get('/').text == '[body]'
 
 
+def test_controller_hooks_from_a_base_class_run():
+    class Audited(Controller):
+        def __before__(self):
+            self.req.environ['seen'] = 'before'
+
+        def __after__(self, result):
+            return f'{self.req.environ["seen"]}: {result}'
+
+    class Pages(Audited):
+        def index(self):
+            return 'body'
+
+    routes = Dispatcher()
+    routes.connect('p', '/', Pages)
+    assert TestApp(routes).get('/').text == 'before: body'
+
+
+def test_controller_takes_the_urlvars_the_dispatcher_set_as_webob_sets_them():
+    # An outer router's variables: Paste's, which WebOb's req.urlvars reads
+    # first, and a wsgiorg positional part, which WebOb keeps.
+    class Pages(Controller):
+        def view(self, item):
+            return f'{item} {self.req.urlvars} {self.req.environ["wsgiorg.routing_args"][0]}'
+
+        def secret(self):
+            return 'never'
+
+    routes = Dispatcher()
+    routes.connect('p', '/{action}/{item}', Pages)
+    app = TestApp(routes, extra_environ={'paste.urlvars': {'action': 'secret'},
+                                         'wsgiorg.routing_args': (('outer',), {})})
+    assert app.get('/view/7').text == "7 {'action': 'view', 'item': '7'} ('outer',)"
+
+
 def test_controller_attribute_hides_inherited_action():
     class Parent(Controller):
         def hidden(self):

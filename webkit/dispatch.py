@@ -299,7 +299,10 @@ class Dispatcher(_wsgi.Layer):
             if refusal is not None:
                 return refusal
         if route.kind == 'method':
-            return _call_method(app, route.target, req, found)
+            method = getattr(type(app), route.target)
+            if type(method) is FunctionType:  # a plain method, nearly always
+                return method(app, req, **found)
+            return _call_method(app, method, req, found)
         if route.kind == 'view':
             return route.target(req, **found)
         return route.target(req, app if app is not None else self)()
