@@ -250,7 +250,10 @@ def enter(layer: Layer, environ: WSGIEnvironment,
                     _check_headers((), resp._status)
                 start_response(resp._status, resp._fresh_headers())
                 return [] if environ['REQUEST_METHOD'] == 'HEAD' else resp._app_iter
-        app = as_app(req, result)
+        if type(result) is Response and '_response' not in req.__dict__ and isinstance(req, Request):
+            app = result  # no req.response made, so no cookies of it to add
+        else:
+            app = as_app(req, result)
         if type(app) is StaticPage:  # headers checked when it was built
             return app(environ, start_response)
         if type(app) is Response and not app.conditional_response:  # nothing for _respond to do
