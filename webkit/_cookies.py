@@ -228,16 +228,6 @@ class SignedCookie:
             return None
         return None if value is None else self._serializer.verify(value)
 
-    def read_json(self, req: Any, secure: bool) -> str | None:
-        """The JSON text ``req``'s cookie holds, or None: no cookie, or not signed by us."""
-        found = self.read_signed(req, secure)
-        return None if found is None else found[0]
-
-    def read(self, req: Any, secure: bool) -> Any:
-        """The value ``req``'s cookie holds, or None: ``bind(req).get_value()``, cheaper."""
-        text = self.read_json(req, secure)
-        return None if text is None else json_value(text)
-
     def get_headers(self, value: Any, secure: bool) -> list[tuple[str, str]]:
         """The ``Set-Cookie`` headers storing ``value`` (None deletes the cookie)."""
         return self._profiles[secure].get_headers(value)
