@@ -417,3 +417,27 @@ def test_the_token_header_is_looked_up_where_webob_keeps_it(header):
     environ = {}
     EnvironHeaders(environ)[header] = 'value'
     assert list(environ) == [_environ_key(header)]
+
+
+@pytest.mark.parametrize('set_first', [
+    [], [('Vary', 'Cookie')], [('Vary', 'Accept')], [('vary', 'cookie')], [('Vary', '*')],
+    [('X-Other', '1'), ('Vary', 'Cookie, Accept')], [('Vary', 'Cookie'), ('X-Other', '1')],
+])
+def test_a_fresh_response_varies_as_webobs_does(set_first):
+    # A page carrying the token (CSRF) whose handler read the session (Sessions,
+    # outside CSRF): webkit's response keeps the headers as values throughout.
+    import webob
+
+    from webkit import Response
+    from webkit._cookies import vary_on_cookie
+    from webkit.csrf import _private
+
+    sent = []
+    for cls in (Response, webob.Response):
+        resp = cls('x')
+        for name, value in set_first:
+            resp.headers[name] = value
+        _private(resp)
+        vary_on_cookie(resp)
+        resp(webob.Request.blank('/').environ, lambda status, headers: sent.append(headers))
+    assert sent[0] == sent[1]

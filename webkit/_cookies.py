@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from webob.cookies import CookieProfile, RequestCookies, SignedSerializer
 
 from .exc import ConfigurationError
+from .response import Response
 
 __all__ = ['SignedCookie', 'check_secret', 'json_value', 'request_cookie', 'vary_on_cookie']
 
@@ -108,6 +109,15 @@ def vary_on_cookie(resp: Any) -> None:
     first and its setter drops the others: their names end up in the
     first, in the order given.
     """
+    if isinstance(resp, Response) and resp._fresh_type is not None:
+        # Its headers are values: no list to read for a Vary it has not,
+        # or has as written here (by sessions and CSRF both, say).
+        kept = resp._fresh_more.get('vary') if resp._fresh_more else None
+        if kept is None:
+            resp.headers['Vary'] = 'Cookie'
+            return
+        if kept[1] == 'Cookie':
+            return
     headers = resp.headerlist
     found = [index for index, (name, _) in enumerate(headers) if name.lower() == 'vary']
     if not found:
