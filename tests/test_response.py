@@ -1,6 +1,7 @@
 """webkit.Response against webob.Response: the same calls give the same response."""
 import copy
 import inspect
+import pickle
 
 import pytest
 import webob
@@ -54,7 +55,8 @@ steps = st.lists(st.one_of(
     # Headers set and read through WebOb's descriptors, and a view kept from before.
     st.tuples(st.sampled_from(['etag', 'cache_control', 'last_modified']),
               st.sampled_from(['"a"', 'no-store', 3, None])),
-    st.tuples(st.sampled_from(['hold_headers', 'del_held_header', 'read_held_header'])),
+    st.tuples(st.sampled_from(['hold_headers', 'del_held_header', 'read_held_header',
+                               'copy_headers', 'pickle'])),
     st.tuples(st.just('content_length'), st.sampled_from([None, 0, 5])),
     st.tuples(st.just('charset'), st.sampled_from(['latin-1', 'UTF-8', None])),
     st.tuples(st.just('set_cookie'), st.sampled_from(['a', 'b']), latin),
@@ -81,6 +83,10 @@ def _apply(resp, step):
         getattr(resp, 'held', resp.headers)[args[0]] = args[1]
     elif kind == 'del_held_header':
         getattr(resp, 'held', resp.headers).pop('X-Item', None)
+    elif kind == 'copy_headers':
+        return repr(resp.headers.copy())
+    elif kind == 'pickle':  # a page cache, say
+        return pickle.loads(pickle.dumps(resp))
     elif kind == 'read_held_header':
         return repr(getattr(resp, 'held', resp.headers).getall('x-item'))
     elif kind == 'header':
@@ -124,8 +130,11 @@ def _outcome(cls, body, kw, steps):
             reads.append(read.replace('webkit.response.Response', 'webob.response.Response'))
     # Served first: a fresh response is sent without its list being built.
     served = _served(resp, 'HEAD'), _served(resp, 'GET')
-    return (reads, resp.status, list(resp.headerlist), resp.conditional_response,
-            resp.charset), served
+    try:
+        state = reads, resp.status, list(resp.headerlist), resp.conditional_response, resp.charset
+    except Exception as error:  # a header WebOb cannot read back (an int, say)
+        state = type(error)
+    return state, served
 
 
 def _served(resp, method):
@@ -161,7 +170,7 @@ fresh_steps = st.lists(st.one_of(
     st.tuples(st.just('write'), st.sampled_from(['ab', b'c'])),
     st.tuples(st.just('content_type'), st.sampled_from(['text/plain', 'application/json'])),
     st.tuples(st.sampled_from(['hold_headers', 'del_held_header', 'read_held_header',
-                               'read_headerlist'])),
+                               'read_headerlist', 'copy_headers', 'pickle'])),
     st.tuples(st.just('headerlist'), st.just([('X-A', '1')])),
 ), max_size=6)
 
@@ -260,6 +269,8 @@ def test_content_types_follow_the_default_charset(charset):
     [('hold_headers',), ('held_header', 'X-B', '2'), ('read_headerlist',),
      ('held_header', 'X-C', '3')],
     [('header', 'X-Item', 'x'), ('header', 'Location', '/there')],
+    [('header', 'X-Item', 'x'), ('pickle',)],
+    [('header', 'X-Item', 'x'), ('copy_headers',), ('write', b'a')],
 ])
 def test_a_fresh_response_leaves_its_two_headers_as_webob_would(steps):
     # Each way out of the fresh state, and back to WebOb's own code.

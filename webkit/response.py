@@ -81,9 +81,9 @@ class Response(webob.Response):
     # as WebOb moves a header it sets to the end.
     _fresh_type_last = False
     # The headers set through the view while the response is fresh, by
-    # lower-case name in WebOb's order (a header set again goes last), with
-    # _TYPE and _LENGTH standing for the two; None while there are none.
-    _fresh_more: dict[str, tuple[str, str]] | None = None
+    # lower-case name in WebOb's order (a header set again goes last), the
+    # two kept apart standing as None; None while there are none.
+    _fresh_more: dict[str, tuple[str, str] | None] | None = None
     # Where the views of a fresh response find its list once it is built.
     _fresh_list: list[Any] | None = None
     _headers = None  # WebOb's view of the list, made when first asked for
@@ -183,9 +183,9 @@ class Response(webob.Response):
         length = ('Content-Length', str(len(body[0]) if len(body) == 1 else sum(map(len, body))))
         more = self._fresh_more
         if more is not None:
-            kind = ('Content-Type', self._fresh_type)
-            return [kind if item is _TYPE else length if item is _LENGTH else item  # type: ignore[misc]
-                    for item in more.values()]
+            kind = ('Content-Type', self._fresh_type or '')
+            return [item if item is not None else kind if key == 'content-type' else length
+                    for key, item in more.items()]
         if self._fresh_type_last:
             return [length, ('Content-Type', self._fresh_type)]  # type: ignore[list-item]
         return [('Content-Type', self._fresh_type), length]  # type: ignore[list-item]
@@ -313,9 +313,11 @@ class _FreshHeaders(ResponseHeaders):
 
     def __init__(self, resp: Response) -> None:
         self._resp = resp
-        if resp._fresh_list is None:
-            resp._fresh_list = [None]
-        self._list = resp._fresh_list
+        # One cell for all of them, made once even by two threads at a time.
+        self._list = resp.__dict__.setdefault('_fresh_list', [None])
+
+    def copy(self) -> ResponseHeaders:  # WebOb's copy() makes one of its own class
+        return ResponseHeaders(self)
 
     @property
     def _items(self) -> list[tuple[str, str]]:
@@ -342,8 +344,8 @@ class _FreshHeaders(ResponseHeaders):
             more = resp._fresh_more
             if more is None:
                 more = resp._fresh_more = (
-                    {'content-length': _LENGTH, 'content-type': _TYPE} if resp._fresh_type_last
-                    else {'content-type': _TYPE, 'content-length': _LENGTH})
+                    {'content-length': None, 'content-type': None} if resp._fresh_type_last
+                    else {'content-type': None, 'content-length': None})
             else:
                 more.pop(lowered, None)
             more[lowered] = (name, value)
@@ -351,9 +353,6 @@ class _FreshHeaders(ResponseHeaders):
         super().__setitem__(name, value)
 
 
-# Stand-ins for a fresh response's two headers in its order of headers.
-_TYPE = ('Content-Type', '')
-_LENGTH = ('Content-Length', '')
 # Headers WebOb's own code reads or writes: set, they build the list.
 _OWN_WAY = frozenset(['content-type', 'content-length', 'location'])
 # Header names a fresh response keeps values of -> their lower case.
