@@ -138,6 +138,42 @@ def test_controller_hooks_from_a_base_class_run():
     assert TestApp(routes).get('/').text == 'before: body'
 
 
+def test_controller_hooks_set_on_the_instance_run():
+    class Gated(Controller):
+        def __init__(self, req, app=None):
+            super().__init__(req, app)
+            if 'closed' in req.GET:
+                self.__before__ = lambda: 'closed'
+
+        def index(self):
+            return 'open'
+
+    routes = Dispatcher()
+    routes.connect('g', '/', Gated)
+    assert TestApp(routes).get('/?closed').text == 'closed'
+    assert TestApp(routes).get('/').text == 'open'
+
+
+def test_controller_action_comes_from_the_request_classes_urlvars():
+    from webkit import Request
+
+    class Defaulting(Request):
+        @property
+        def urlvars(self):
+            return {'action': self.GET.get('do', 'index'), **super().urlvars}
+
+    class Pages(Controller):
+        def index(self):
+            return 'index'
+
+        def other(self):
+            return 'other'
+
+    routes = Dispatcher(RequestClass=Defaulting)
+    routes.connect('p', '/', Pages)
+    assert TestApp(routes).get('/?do=other').text == 'other'
+
+
 def test_controller_takes_the_urlvars_the_dispatcher_set_as_webob_sets_them():
     # An outer router's variables: Paste's, which WebOb's req.urlvars reads
     # first, and a wsgiorg positional part, which WebOb keeps.
@@ -153,6 +189,19 @@ def test_controller_takes_the_urlvars_the_dispatcher_set_as_webob_sets_them():
     app = TestApp(routes, extra_environ={'paste.urlvars': {'action': 'secret'},
                                          'wsgiorg.routing_args': (('outer',), {})})
     assert app.get('/view/7').text == "7 {'action': 'view', 'item': '7'} ('outer',)"
+    # Paste's alone: WebOb's setter writes them there, and so does the dispatcher.
+    seen = {}
+
+    class Kept(Controller):
+        def view(self, item):
+            seen.update(self.req.environ)
+            return item
+
+    routes = Dispatcher()
+    routes.connect('k', '/{action}/{item}', Kept)
+    assert TestApp(routes, extra_environ={'paste.urlvars': {'action': 'x'}}).get('/view/7')
+    assert seen['paste.urlvars'] == {'action': 'view', 'item': '7'}
+    assert 'wsgiorg.routing_args' not in seen
 
 
 def test_controller_attribute_hides_inherited_action():

@@ -210,10 +210,7 @@ class Controller:
                                      f'{sorted(passed)}')
 
     def __call__(self) -> Any:
-        env = self.req.environ
-        routed = env.get('wsgiorg.routing_args')
-        # req.urlvars, read as WebOb reads it (which a dispatcher leaves so).
-        kwargs = dict(routed[1] if routed and 'paste.urlvars' not in env else self.req.urlvars)
+        kwargs = dict(self.req.urlvars)
         action = self._actions.get(kwargs.get('action', 'index'))
         for name in self.special_vars:
             kwargs.pop(name, None)
@@ -221,14 +218,9 @@ class Controller:
         # Exactly the action's parameters (the usual case) always fit.
         if action is None or (names != action.accepts and not action.fits(names)):
             raise HTTPRouteNotFound(self.req.path_info, self.req.method)
-        cls = type(self)
-        # The hooks are called only when a class defines them.
-        if cls.__before__ is not Controller.__before__:
-            early = self.__before__()
-            if early is not None:
-                return early
-        if cls.__after__ is Controller.__after__:
-            return action.func(self, **kwargs)
+        early = self.__before__()
+        if early is not None:
+            return early
         return self.__after__(action.func(self, **kwargs))
 
     def __before__(self) -> Any:
