@@ -445,6 +445,17 @@ def test_a_path_that_is_not_utf8_is_400_and_no_path_is_the_root():
     assert Request(environ).get_response(routes).text == 'root'
 
 
+def test_a_request_class_reading_its_path_otherwise_is_routed_by_it():
+    class Lowered(Request):
+        @property
+        def path_info(self):
+            return super().path_info.lower()
+
+    routes = Dispatcher(RequestClass=Lowered)
+    routes.connect('abc', '/abc', lambda req: 'found')
+    assert TestApp(routes).get('/ABC').text == 'found'
+
+
 def test_link_honours_script_name():
     app = TestApp(Library('L'), extra_environ={'SCRIPT_NAME': '/prefix'})
     res = app.post('/view/x', status=303)

@@ -57,6 +57,8 @@ __all__ = ['Dispatcher', 'route_table']
 
 # CONTENT_LENGTH of a request without a body: nothing to check.
 _NO_BODY = frozenset({None, '', '0'})
+# webkit's own req.path_info: an ASCII PATH_INFO is what it would give.
+_PATH_INFO = Request.path_info
 _NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body,
                               exception=lambda: HTTPRouteNotFound('', ''))
 
@@ -273,17 +275,21 @@ class Dispatcher(_wsgi.Layer):
         # PATH_INFO is '' for a request of the mount point itself (/prefix).
         env = req.environ
         path = env.get('PATH_INFO', '')
-        if not path.isascii():  # WebOb's decoding, strict: bytes not UTF-8 are a 400
-            path = req.path_info
+        if not path.isascii() or type(req).path_info is not _PATH_INFO:
+            path = req.path_info  # decoded, strictly: a path not UTF-8 is a 400
         route, found = self._lookup(path or '/', env['REQUEST_METHOD'])
         if route is None:
             return self._unrouted(req, found)
         # What ``req.urlvars = found`` and ``req.link = ...`` do, minus
         # WebOb's generic attribute handling: this runs on every request.
-        routed = env.get('wsgiorg.routing_args')  # an outer router's positional ones are kept
-        env['wsgiorg.routing_args'] = ((), found) if routed is None else (routed[0], found)
-        if 'paste.urlvars' in env:  # which WebOb's req.urlvars would read first
-            del env['paste.urlvars']
+        routed = env.get('wsgiorg.routing_args')
+        if routed is not None:  # an outer router's: its positional part is kept
+            env['wsgiorg.routing_args'] = (routed[0], found)
+            env.pop('paste.urlvars', None)
+        elif 'paste.urlvars' in env:  # Paste's, which req.urlvars reads first
+            env['paste.urlvars'] = found
+        else:
+            env['wsgiorg.routing_args'] = ((), found)
         if isinstance(req, Request):  # req.link, made from this dispatcher if the handler asks
             state = req.__dict__
             state['_routed_by'] = self
