@@ -229,6 +229,19 @@ def test_handlers_get_it_and_a_returned_str_is_appended():
     assert Request.ResponseClass is Response
 
 
+@pytest.mark.parametrize('setting, value', [('default_content_type', 'text/plain'),
+                                            ('default_charset', 'latin-1'),
+                                            ('default_conditional_response', True)])
+def test_req_response_is_what_response_makes_even_with_the_class_changed(
+        monkeypatch, setting, value):
+    monkeypatch.setattr(Response, setting, value)
+    made = Request.blank('/').response
+    plain = Response()
+    assert (made.headerlist, made.conditional_response) == (
+        plain.headerlist, plain.conditional_response)
+    assert getattr(made, setting) == value
+
+
 @pytest.mark.parametrize('headers', [
     [('Content-Length', '1'), ('Content-Length', '1')],  # twice: WebOb reads the first
     [('Content-Length', 'x')],
