@@ -414,6 +414,27 @@ def test_integration_reused_request_keeps_each_layers_response(reach):
     assert res.text == 'inner' and res.headers['X-Inner'] == '1' and 'X-Outer' not in res.headers
 
 
+@pytest.mark.parametrize('reach', [lambda app: app, lambda app: Passing(app)],
+                         ids=['webkit layer', 'through foreign middleware'])
+def test_integration_an_inner_dispatcher_leaves_the_outer_handler_its_link(reach):
+    def inner_page(req):
+        req.response.headers['X-Inner'] = '1'
+        return 'inner'
+
+    inner = Dispatcher()
+    inner.connect('inner_page', '/page', inner_page)
+
+    def page(req):
+        text = req.get_response(reach(inner)).text
+        # Its own link and, never made by it, no response of the inner handler's.
+        return f'{text} {req.link("home")} {"X-Inner" in req.response.headers}'
+
+    outer = Dispatcher()
+    outer.connect('home', '/', lambda req: 'home')
+    outer.connect('page', '/page', page)
+    assert TestApp(outer).get('/page').text == 'inner / False'
+
+
 def test_integration_a_5xx_answer_saves_no_session_change():
     from webkit import wsgify
 

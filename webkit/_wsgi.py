@@ -194,7 +194,7 @@ def as_response(req: Request, result: Any) -> webob.Response:
 def response_from(layer: Layer, req: Request) -> webob.Response:
     """``req.get_response(layer)`` for a webkit layer: the same request, no guard."""
     req = _request_for(layer, req.environ)
-    saved = req.__dict__.pop('_response', _NOTHING)
+    saved = _set_aside(req)
     try:
         try:
             result = layer.respond(req)
@@ -202,10 +202,28 @@ def response_from(layer: Layer, req: Request) -> webob.Response:
             result = error
         return as_response(req, result)
     finally:
-        if saved is _NOTHING:
-            req.__dict__.pop('_response', None)
+        _restore(req, saved)
+
+
+# What answering a request sets on it: req.response, and the dispatcher
+# that routed it (req.link). An inner layer answering the same request
+# sets its own, and the outer handler gets its own back afterwards.
+_ANSWERING = ('_response', '_routed_by', 'link')
+
+
+def _set_aside(req: Request) -> list[Any]:
+    state = req.__dict__
+    return [state.pop('_response', _NOTHING), state.get('_routed_by', _NOTHING),
+            state.get('link', _NOTHING)]
+
+
+def _restore(req: Request, saved: list[Any]) -> None:
+    state = req.__dict__
+    for key, value in zip(_ANSWERING, saved):
+        if value is _NOTHING:
+            state.pop(key, None)
         else:
-            req.__dict__['_response'] = saved
+            state[key] = value
 
 
 def enter(layer: Layer, environ: WSGIEnvironment,
@@ -221,8 +239,8 @@ def enter(layer: Layer, environ: WSGIEnvironment,
     if ('HTTP_IF_MODIFIED_SINCE' in environ or 'HTTP_IF_UNMODIFIED_SINCE' in environ
             or 'HTTP_IF_RANGE' in environ):
         _drop_unreadable_dates(environ)  # WebOb's conditional responses fail on them
-    req = None
-    saved = _NOTHING
+    req: Any = None
+    saved: Any = _NOTHING
     checked = None
     outermost = REQUEST not in environ
     try:
@@ -232,7 +250,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
                 req.response = req.ResponseClass()
         else:
             req = _request_for(layer, environ)
-            saved = req.__dict__.pop('_response', _NOTHING)
+            saved = _set_aside(req)
         try:
             result = layer.respond(req)
         except exc.HTTPException as error:
@@ -292,7 +310,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
         return internal_error()(environ, start_response)
     finally:
         if saved is not _NOTHING:
-            req.__dict__['_response'] = saved
+            _restore(req, saved)
         if outermost:
             # The request holds the environ: leaving it there would make a
             # reference cycle of every request, freed only by the collector.
