@@ -26,6 +26,17 @@ header list, which most responses are sent without:
     >>> resp.headerlist  # built now, as WebOb would have it
     [('Content-Type', 'application/json'), ('Content-Length', '2')]
 
+A header set through ``resp.headers`` is kept as a value too when its
+name and value are printable ASCII (what webkit's guard lets through,
+so it has nothing left to check), in the order WebOb's list would have:
+
+    >>> resp = Response()
+    >>> resp.headers['X-Item'] = '7'
+    >>> resp.content_type = 'application/json'
+    >>> resp.write(b'{}')
+    >>> resp.headerlist
+    [('X-Item', '7'), ('Content-Type', 'application/json'), ('Content-Length', '2')]
+
 Anything else is WebOb's own code, unchanged.
 """
 from __future__ import annotations
