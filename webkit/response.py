@@ -92,9 +92,10 @@ class Response(webob.Response):
     # as WebOb moves a header it sets to the end.
     _fresh_type_last = False
     # The headers set through the view while the response is fresh, by
-    # lower-case name in WebOb's order (a header set again goes last), the
-    # two kept apart standing as None; None while there are none.
-    _fresh_more: dict[str, tuple[str, str] | None] | None = None
+    # lower-case name in WebOb's order (a header set again goes last), with
+    # the two: the Content-Length as of the last time it was sent or built
+    # (None before); None while there are none.
+    _fresh_more: dict[str, Any] | None = None
     # Where the views of a fresh response find its list once it is built.
     _fresh_list: list[Any] | None = None
     _headers = None  # WebOb's view of the list, made when first asked for
@@ -194,9 +195,8 @@ class Response(webob.Response):
         length = ('Content-Length', str(len(body[0]) if len(body) == 1 else sum(map(len, body))))
         more = self._fresh_more
         if more is not None:
-            kind = ('Content-Type', self._fresh_type or '')
-            return [item if item is not None else kind if key == 'content-type' else length
-                    for key, item in more.items()]
+            more['content-length'] = length
+            return list(more.values())
         if self._fresh_type_last:
             return [length, ('Content-Type', self._fresh_type)]  # type: ignore[list-item]
         return [('Content-Type', self._fresh_type), length]  # type: ignore[list-item]
@@ -240,7 +240,8 @@ class Response(webob.Response):
             self._fresh_type = header
             self._fresh_type_last = True
             if self._fresh_more is not None:
-                self._fresh_more['content-type'] = self._fresh_more.pop('content-type')
+                del self._fresh_more['content-type']
+                self._fresh_more['content-type'] = ('Content-Type', header)
             return
         # What ResponseHeaders.__setitem__ does, without the view.
         headers = self._headerlist
@@ -354,9 +355,10 @@ class _FreshHeaders(ResponseHeaders):
             resp = self._resp
             more = resp._fresh_more
             if more is None:
+                kind = ('Content-Type', resp._fresh_type)
                 more = resp._fresh_more = (
-                    {'content-length': None, 'content-type': None} if resp._fresh_type_last
-                    else {'content-type': None, 'content-length': None})
+                    {'content-length': None, 'content-type': kind} if resp._fresh_type_last
+                    else {'content-type': kind, 'content-length': None})
             else:
                 more.pop(lowered, None)
             more[lowered] = (name, value)
