@@ -266,8 +266,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
                 resp.write(result.encode(_charset_of(resp._fresh_type) or 'utf-8'))
                 if resp._status != '200 OK':
                     _check_headers((), resp._status)
-                start_response(resp._status, resp._fresh_headers())
-                return [] if environ['REQUEST_METHOD'] == 'HEAD' else resp._app_iter
+                return resp(environ, start_response)
         app: Any
         if type(result) is Response and '_response' not in req.__dict__ and isinstance(req, Request):
             app = result  # no req.response made, so no cookies of it to add
