@@ -371,6 +371,53 @@ def test_integration_a_request_crosses_webkit_once(monkeypatch):
     assert 'Please enter an email address' in page.text and 'aria-invalid' in page.text
 
 
+class Pages:
+    routes = Dispatcher()
+    routes.connect('plain', '/', 'plain')
+    routes.connect('seen', '/seen', 'seen')
+    routes.connect('typed', '/typed', 'typed')
+
+    def plain(self, req):
+        return 'plain é'
+
+    def seen(self, req):
+        return f'user {session(req).get("user")}'
+
+    def typed(self, req):
+        req.response.content_type = 'text/plain'
+        return 'typed'
+
+    __call__ = routes
+
+
+@pytest.mark.parametrize('method', ['GET', 'HEAD'])
+def test_integration_a_page_using_neither_layer_is_sent_as_the_application_sends_it(
+        monkeypatch, method):
+    from webkit import _wsgi
+    alone = TestApp(Pages())
+    stacked = TestApp(Sessions(CSRFProtection(Pages(), SECRET), SECRET))
+    for path in '/', '/typed':
+        expected = alone.request(path, method=method)
+        got = stacked.request(path, method=method)
+        assert (got.status, got.headerlist, got.body) == (
+            expected.status, expected.headerlist, expected.body)
+    # A str the handler returned passes both layers as it is: no response
+    # object is made for it until the first layer sends it.
+    made = []
+    monkeypatch.setattr(_wsgi, 'as_response', lambda *args: made.append(args) or (
+        _wsgi.Response('')))
+    assert stacked.request('/', method=method).headers['Content-Length'] == '8'
+    assert made == []
+
+
+def test_integration_a_page_reading_the_session_still_varies_on_cookie():
+    client = TestApp(Sessions(CSRFProtection(Pages(), SECRET), SECRET))
+    page = client.get('/seen')
+    assert page.text == 'user None' and page.headers['Vary'] == 'Cookie'
+    assert page.headers['Content-Type'] == 'text/html; charset=UTF-8'
+    assert 'Vary' not in client.get('/').headers
+
+
 def test_integration_an_inner_plain_webob_request_class_reuses_the_request():
     import webob
 

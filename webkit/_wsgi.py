@@ -8,7 +8,10 @@ a generic 500 with the traceback in the ``webkit`` log only, and no
 header holding CR, LF, NUL or what Latin-1 cannot write reaches the server. Inner layers reached
 through ``req.get_response(layer)`` answer with that same request
 (:func:`response_from`); reached through foreign middleware that keeps
-the environ, they find it there and reuse it.
+the environ, they find it there and reuse it. Sessions and CSRF, which
+add headers to some answers only, pass on a ``str`` that a handler
+returned without making ``req.response`` (:func:`answer_from`): the
+first layer sends it as if there were no other.
 
 Checks an outer layer owes the request (CSRF) wait in :func:`add_check`
 until :func:`run_checks` runs them, right before code webkit does not
@@ -36,8 +39,8 @@ if TYPE_CHECKING:  # for the type checker: importing typing costs a process half
     from typing import Any
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'as_response', 'add_check', 'run_checks',
-           'StaticPage', 'internal_error', 'probe', 'Probe']
+__all__ = ['Layer', 'as_layer', 'enter', 'response_from', 'answer_from', 'as_response',
+           'add_check', 'run_checks', 'StaticPage', 'internal_error', 'probe', 'Probe']
 
 #: ``environ`` keys: the request the first webkit layer built, the checks
 #: still owed before a handler, and a :class:`Probe` asking what an
@@ -193,13 +196,32 @@ def as_response(req: Request, result: Any) -> webob.Response:
 
 def response_from(layer: Layer, req: Request) -> webob.Response:
     """``req.get_response(layer)`` for a webkit layer: the same request, no guard."""
-    req = _request_for(layer, req.environ)
+    return _answer(layer, req.environ, False)
+
+
+def answer_from(app: object, req: Request) -> Any:
+    """``req.get_response(app)`` for a layer that adds to some answers only
+    (sessions, CSRF): a ``str`` that a webkit handler returned without
+    making ``req.response`` comes back as it is, to be sent the cheap way
+    by the first layer (:func:`as_response` makes it a response if needed).
+    """
+    layer = as_layer(app)
+    if layer is None:
+        return req.get_response(app)
+    return _answer(layer, req.environ, True)
+
+
+def _answer(layer: Layer, environ: WSGIEnvironment, keep_str: bool) -> Any:
+    req = _request_for(layer, environ)
     saved = _set_aside(req)
     try:
         try:
             result = layer.respond(req)
         except exc.HTTPException as error:
             result = error
+        if (keep_str and type(result) is str and type(req) is Request
+                and '_response' not in req.__dict__ and req.ResponseClass is Response):
+            return result  # what the first layer answers, as it would have
         return as_response(req, result)
     finally:
         _restore(req, saved)

@@ -262,15 +262,16 @@ class CSRFProtection(_wsgi.Layer):
         token = req.environ[_TOKEN] = _Token(self._cookie, req.scheme == 'https', self.field)
         if req.method not in SAFE_METHODS and not (self.exempt and self.exempt(req)):
             _wsgi.add_check(req, self._check)
-        resp = req.get_response(self.app)
+        answer = _wsgi.answer_from(self.app, req)
         if token.used or token.resign:
             # Only a page that carries the token needs the cookie (and one
             # signed by an older secret, the newest's), and it is this
             # client's own: no shared cache may keep it for others.
+            resp = answer = _wsgi.as_response(req, answer)
             if token.resign or token.stored(req) != token.value(req):
                 resp.headerlist.extend(self._cookie.get_headers(token.value(req), token.secure))
             _private(resp)
-        return resp
+        return answer
 
     def _check(self, req: Request) -> Any:
         reason = self._refusal(req, req.environ[_TOKEN].stored(req))

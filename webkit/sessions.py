@@ -74,9 +74,10 @@ class Sessions(_wsgi.Layer):
 
     def respond(self, req: Request) -> Any:
         state = req.environ[_SESSION] = _State(self, req.scheme == 'https')
-        resp = req.get_response(self.app)
+        answer = _wsgi.answer_from(self.app, req)
         if state.data is None:  # never read, so unchanged
-            return resp
+            return answer
+        resp = _wsgi.as_response(req, answer)
         vary_on_cookie(resp)  # the page may show what the session holds
         if resp.status_int >= 500:
             # The request failed part-way: keep none of what it changed (a
