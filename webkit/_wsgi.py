@@ -233,14 +233,21 @@ def _answer(layer: Layer, environ: WSGIEnvironment, keep_str: bool) -> Any:
 _ANSWERING = ('_response', '_routed_by', 'link')
 
 
-def _set_aside(req: Request) -> list[Any]:
+def _set_aside(req: Request) -> list[Any] | None:
     state = req.__dict__
+    if '_response' not in state and '_routed_by' not in state and 'link' not in state:
+        return None  # the usual case: a layer (sessions, CSRF) answers nothing itself
     return [state.pop('_response', _NOTHING), state.get('_routed_by', _NOTHING),
             state.get('link', _NOTHING)]
 
 
-def _restore(req: Request, saved: list[Any]) -> None:
+def _restore(req: Request, saved: list[Any] | None) -> None:
     state = req.__dict__
+    if saved is None:
+        state.pop('_response', None)
+        state.pop('_routed_by', None)
+        state.pop('link', None)
+        return
     for key, value in zip(_ANSWERING, saved):
         if value is _NOTHING:
             state.pop(key, None)
