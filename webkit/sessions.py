@@ -84,13 +84,16 @@ class Sessions(_wsgi.Layer):
             # "Saved." flashed before the error would be a lie).
             return resp
         try:
-            resp.headerlist.extend(self._cookie_headers(state))
+            cookies = self._cookie_headers(state)
         except (ValueError, TypeError) as error:
             # Too big for a cookie (WebOb refuses what browsers would drop),
             # or not JSON (a set, say): the handler's mistake, after the fact.
             import logging
             logging.getLogger('webkit').error('session not saved%s: %s', (
                 ', not JSON' if isinstance(error, TypeError) else ''), error)
+            return resp
+        if cookies:  # an unchanged session leaves the header list unbuilt
+            resp.headerlist.extend(cookies)
         return resp
 
     def _cookie_headers(self, state: '_State') -> list[tuple[str, str]]:
