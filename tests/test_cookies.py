@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from webob import Request as WebObRequest
 from webob.cookies import CookieProfile, SignedSerializer
@@ -450,6 +450,25 @@ def test_signed_cookie_reads_back_what_it_wrote_as_webob_did(value, secure, othe
     req = WebObRequest.blank(blank.url, headers={'Cookie': pair})
     assert _read(cookie, req, secure) == json.loads(json.dumps(value))
     assert _read(cookie, req, not secure) is None          # the other scheme's name
+
+
+@SETTINGS
+@given(text=st.text(st.sampled_from('a"\\nu0\x00\x7f\xe9\u2028 ') | st.characters(), max_size=12)
+       .map(lambda inner: f'"{inner}"') | st.text(max_size=12))
+@example(text=r'"\n"')
+@example(text=r'"\\"')
+@example(text=r'"\u00e9"')
+@example(text='"\x00"')
+@example(text='"a"b"')
+@example(text='"')
+@example(text='""')
+@example(text=' "a"')
+def test_json_value_reads_as_json_does(text):
+    try:
+        expected = json.loads(text)
+    except ValueError:
+        expected = None
+    assert json_value(text) == expected and type(json_value(text)) is type(expected)
 
 
 def _read(cookie, req, secure):

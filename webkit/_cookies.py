@@ -135,6 +135,10 @@ def vary_on_cookie(resp: Any) -> None:
 
 def json_value(text: str) -> Any:
     """The value of the JSON ``text`` of a signed cookie, or None if it is none."""
+    inner = text[1:-1]
+    if (len(text) > 1 and text[0] == '"' == text[-1] and '"' not in inner
+            and '\\' not in inner and inner.isprintable()):
+        return inner  # a string of nothing JSON escapes (every CSRF token), as json.loads reads it
     try:
         return json.loads(text)
     except ValueError:  # signed by us, so never in practice
