@@ -106,3 +106,12 @@ def test_benchmark_earlier_webkit_is_imported_under_its_own_name(monkeypatch):
     assert type(type(app).routes).__module__.startswith('webkit_')
     assert bench.call(app, 'GET', '/view/x')[:3] == '200'
     assert bench.PARTIAL[name] >= {'GET str', '404'}
+
+
+def test_benchmark_counted_work_runs_and_refills_alike():
+    from benchmarks import instructions
+    for index in range(len(instructions.WORK)):
+        instructions._run(index, 1)
+    for render in instructions._webkit_render, instructions._falcon_render:
+        page = render()()
+        assert 'Enter an email' in page and 'value="nobody"' in page

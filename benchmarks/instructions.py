@@ -1,0 +1,105 @@
+"""Instructions per request, counted by valgrind: the work itself, apart from
+how fast this machine runs it.
+
+    python -m benchmarks.instructions         # under a minute (needs valgrind)
+
+The time of the guarded form is not the sum of its parts' times: run one
+after the other, a request and a render each take longer than alone, more
+so for webkit than for Falcon (``docs/benchmarks.rst``). Instructions do add
+up, and say how much each framework executes for the same work. Each figure
+is the count of a process running the request ``COUNT`` times, less the
+count of the same process running it none, over ``COUNT``; beside it, the
+time per request in process (the fastest of several rounds, taking turns).
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+from . import apps
+from .bench import call
+
+COUNT = 1000
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _render_params():
+    from webob.multidict import MultiDict
+    return MultiDict([('email', 'nobody'), ('age', '3'), ('csrf_token', apps.TOKEN)])
+
+
+def _guarded(name):
+    app, (cookie, body) = apps.GUARDED[name](10)
+    return lambda: call(app, 'POST', '/guarded', body, cookie)
+
+
+def _webkit_render():
+    from webkit.forms import render_form
+    params = _render_params()
+    return lambda: render_form(apps.FORM, params, {'email': 'Enter an email'})
+
+
+def _falcon_render():
+    params = _render_params()
+    return lambda: apps.refill(params, apps.GUARDED_FORM)
+
+
+#: (label, framework) -> a builder of the call to count.
+WORK = {
+    ('form POST, session + CSRF', 'webkit'): lambda: _guarded('webkit'),
+    ('form POST, session + CSRF', 'falcon'): lambda: _guarded('falcon'),
+    ('the refill alone', 'webkit'): _webkit_render,
+    ('the refill alone', 'falcon'): _falcon_render,
+}
+
+
+def _run(index, count):
+    """In the counted process: build the call, warm it up, make it ``count`` times."""
+    work = list(WORK.values())[index]()
+    for _ in range(200):
+        work()
+    for _ in range(count):
+        work()
+
+
+def _instructions(index, count):
+    result = subprocess.run(
+        ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null',
+         sys.executable, '-m', 'benchmarks.instructions', '--run', str(index), str(count)],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(re.search(r'I\s+refs:\s+([\d,]+)', result.stderr)[1].replace(',', ''))
+
+
+def _micros(rounds=7, number=2000):
+    calls = {key: build() for key, build in WORK.items()}
+    best = dict.fromkeys(calls, float('inf'))
+    for _ in range(rounds):
+        for key, work in calls.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                work()
+            best[key] = min(best[key], (time.perf_counter() - start) / number * 1e6)
+    return best
+
+
+def main():
+    if shutil.which('valgrind') is None:
+        sys.exit('valgrind is needed: apt-get install valgrind')
+    micros = _micros()
+    print(f'{"":28} {"":8} {"instructions":>12} {"µs":>7}')
+    counted = {}
+    for index, key in enumerate(WORK):
+        counted[key] = (_instructions(index, COUNT) - _instructions(index, 0)) // COUNT
+        print(f'{key[0]:28} {key[1]:8} {counted[key]:12,} {micros[key]:7.1f}')
+    for label in dict.fromkeys(label for label, _ in WORK):
+        print(f'{label}: webkit/falcon {counted[label, "webkit"] / counted[label, "falcon"]:.2f}x '
+              f'instructions, {micros[label, "webkit"] / micros[label, "falcon"]:.2f}x time')
+
+
+if __name__ == '__main__':
+    if sys.argv[1:2] == ['--run']:
+        _run(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        main()
