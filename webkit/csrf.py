@@ -50,11 +50,6 @@ CROSS_SITE = 'cross-site request refused'
 _TOKEN = 'webkit.csrf'
 
 
-#: The environment variables :func:`load_secret` reads: the secrets
-#: themselves, or the path of a file holding them.
-SECRET_VARIABLES = ('WEBKIT_SECRET', 'WEBKIT_SECRET_FILE')
-
-
 def load_secret(path: str | os.PathLike[str],
                 environ: Mapping[str, str] | None = None) -> str | tuple[str, ...]:
     """The secret from the environment, else the one kept in the file ``path``.

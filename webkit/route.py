@@ -72,7 +72,6 @@ class Route:
         self._parts: list[tuple[str | None, Any]] | None = None
         # A target may add to the parameters of its links (Static: ?v=<hash>).
         self._link_params = getattr(target, 'link_params', None) if kind == 'view' else None
-        self._may_start_with_slashes = True
         self.regex: Any = None  # Routes compiles it when the table is prepared
 
     def match(self, path: str) -> dict[str, Any] | None:
