@@ -22,8 +22,8 @@ from typing import Any
 import webob
 from webob.static import BLOCK_SIZE, FileIter
 
-from . import _wsgi
-from .exc import ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound, URLGenerationError
+from .dispatch import _NOT_FOUND  # the same 404 page as a path no route takes
+from .exc import ConfigurationError, HTTPMethodNotAllowed, URLGenerationError
 from .request import Request
 
 __all__ = ['Static']
@@ -33,8 +33,6 @@ FOREVER = 'public, max-age=31536000, immutable'
 #: The ``Cache-Control`` of any other request: revalidate (a 304 with the ETag).
 REVALIDATE = 'no-cache'
 
-_NOT_FOUND = _wsgi.StaticPage('404 Not Found', HTTPRouteNotFound('', '').body,
-                              exception=lambda: HTTPRouteNotFound('', ''))
 _HASH_CHUNK = 1 << 16
 
 
