@@ -15,6 +15,7 @@ trying every route in turn, whatever the shape of the table.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from re import _parser  # type: ignore[attr-defined]  # not in typeshed
 
 from .route import Route
@@ -28,6 +29,7 @@ __all__ = ['Router']
 _SLASH = ord('/')
 _SLASHLESS = {'CATEGORY_DIGIT', 'CATEGORY_WORD', 'CATEGORY_SPACE'}
 _SLASHFUL = {'CATEGORY_NOT_DIGIT', 'CATEGORY_NOT_WORD', 'CATEGORY_NOT_SPACE'}
+_order = attrgetter('order')  # connection order
 
 
 class _Node:
@@ -103,10 +105,6 @@ def _walk(node: _Node, segments: list[str], index: int, ends: list[_Node]) -> No
                 break
         node = child
     ends.append(node)
-
-
-def _order(route: Route) -> int:
-    return route.order
 
 
 def _segments(mapped: Any) -> list[str | None]:

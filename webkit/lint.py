@@ -30,10 +30,9 @@ from urllib.parse import quote, urlsplit
 from webob import Request, Response
 
 from . import _wsgi
-from .request import as_browsers_read
 from .dispatch import Dispatcher, route_table
 from .exc import HTTPMethodNotAllowed, HTTPRouteNotFound, URLGenerationError
-from .request import Request as WebkitRequest
+from .request import Request as WebkitRequest, as_browsers_read
 
 __all__ = ['Finding', 'check_app', 'assert_http_clean']
 

@@ -269,8 +269,7 @@ def _allowed_host(entry: object) -> tuple[str, str]:
     if not (isinstance(entry, str) and HOST(entry.removeprefix('.'))):
         raise ConfigurationError('allowed_hosts', 'expected host names such as '
                                  f"'shop.example' or '.shop.example' (you gave {entry!r})")
-    name, port = _split_host(entry)
-    return name, port
+    return _split_host(entry)
 
 
 def _network(entry: str) -> _Network:

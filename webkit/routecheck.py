@@ -200,16 +200,10 @@ def _covers(mine: Segments | None, theirs: Segments | None) -> bool:
     return len(mine) == len(theirs) and all(map(_covers_segment, mine, theirs))
 
 
-def _mount_prefix(route: Route) -> str | None:
-    if isinstance(route.target, Mount) and route.path.endswith(REST):
-        return route.path[:-len(REST)]
-    return None
-
-
 def _covers_route(earlier: Route, earlier_segments: Segments | None, route: Route,
                   segments: Segments | None) -> bool:
-    prefix = _mount_prefix(earlier)
-    if prefix is not None:
+    if isinstance(earlier.target, Mount) and earlier.path.endswith(REST):
+        prefix = earlier.path[:-len(REST)]
         return route.path == prefix or route.path.startswith(prefix + '/')
     return _covers(earlier_segments, segments)
 
@@ -252,13 +246,9 @@ def _sample_path(route: Route) -> str | None:
         values[var] = route.mapped.defaults.get(var) or next(
             (v for v in _TRIED if requirement is None or requirement.match(v)), 'sample')
     try:
-        return _decoded(route.generate(values).partition('?')[0])
+        return unquote_to_bytes(route.generate(values).partition('?')[0]).decode('utf-8')
     except (URLGenerationError, UnicodeDecodeError):
         return None
-
-
-def _decoded(path: str) -> str:
-    return unquote_to_bytes(path).decode('utf-8')
 
 
 # -- round trips -------------------------------------------------------------

@@ -240,9 +240,8 @@ def make_server(app: WSGIApplication, host: str = '127.0.0.1', port: int | str =
         # (webkit._wsgi.probe) through whatever middleware is in front: the
         # server need only stop what the application would refuse anyway.
         max_body_size = probe(app).max_body_size or Request.max_body_size
-    limit = max_body_size
     # waitress refuses a body of exactly max_request_body_size bytes; webkit takes it.
-    options = {**SAFE_SETTINGS, 'max_request_body_size': limit + 1, **proxied, **settings}
+    options = {**SAFE_SETTINGS, 'max_request_body_size': max_body_size + 1, **proxied, **settings}
     try:
         number = int(port)
     except (TypeError, ValueError):

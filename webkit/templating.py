@@ -67,12 +67,6 @@ class TemplateLoader:
     def __repr__(self) -> str:
         return f'TemplateLoader({str(self.directory)!r})'
 
-    def _path(self, name: str) -> Path:
-        path = (self.directory / name).resolve()
-        if Path(name).is_absolute() or not path.is_relative_to(self.directory):
-            raise TemplateError(name, None, None, 'the name leaves the template folder')
-        return path
-
     def get(self, name: str, /) -> Any:
         """The compiled template called ``name``."""
         template = self._cache.get(name)
@@ -84,7 +78,10 @@ class TemplateLoader:
 
     def _compile(self, name: str) -> Any:
         try:
-            source = self._path(name).read_text(encoding='utf-8')
+            path = (self.directory / name).resolve()
+            if Path(name).is_absolute() or not path.is_relative_to(self.directory):
+                raise TemplateError(name, None, None, 'the name leaves the template folder')
+            source = path.read_text(encoding='utf-8')
         except (OSError, UnicodeDecodeError) as error:
             raise TemplateError(name, None, None, f'cannot read it: {error}') from None
         try:
