@@ -420,6 +420,25 @@ def test_integration_an_unchanged_session_leaves_the_headers_as_values(monkeypat
     assert counted.counts == {'requests': 1, 'guards': 1, 'lookups': 1, 'header checks': 0}
 
 
+@pytest.mark.parametrize('default, value', [('default_content_type', 'text/plain'),
+                                            ('default_charset', 'latin-1'),
+                                            ('default_conditional_response', True)])
+def test_integration_a_str_is_sent_under_the_response_class_defaults(monkeypatch, default, value):
+    from webkit import Response
+    monkeypatch.setattr(Response, default, value)
+
+    class Touched(Pages):
+        def plain(self, req):
+            req.response  # made: the str is written to it
+            return 'plain é'
+
+    expected = TestApp(Touched()).get('/', headers={'Range': 'bytes=0-3'})
+    for app in Pages(), Sessions(CSRFProtection(Pages(), SECRET), SECRET):
+        got = TestApp(app).get('/', headers={'Range': 'bytes=0-3'})
+        assert (got.status, got.headerlist, got.body) == (
+            expected.status, expected.headerlist, expected.body)
+
+
 def test_integration_a_page_reading_the_session_still_varies_on_cookie():
     client = TestApp(Sessions(CSRFProtection(Pages(), SECRET), SECRET))
     page = client.get('/seen')

@@ -32,7 +32,7 @@ from webob.request import DisconnectionError
 
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request, content_length
-from .response import Response, _charset_of
+from .response import Response, _charset_of, has_webob_defaults
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -287,7 +287,8 @@ def enter(layer: Layer, environ: WSGIEnvironment,
         if type(result) is str:
             resp = req.__dict__.get('_response')
             if resp is None:
-                if req.ResponseClass is Response and isinstance(req, Request):
+                if (req.ResponseClass is Response and isinstance(req, Request)
+                        and has_webob_defaults()):
                     return _plain_body(result, environ, start_response)
             elif (type(resp) is Response and resp._fresh_type is not None
                   and not resp.conditional_response):
