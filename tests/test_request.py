@@ -5,6 +5,8 @@ import json
 
 import pytest
 import webob
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from webob import exc
 from webtest import TestApp
 
@@ -87,6 +89,45 @@ _PART = b'--zz\r\nContent-Disposition: form-data; %s\r\n%s\r\n%s\r\n'
 ])
 def test_request_broken_or_foreign_form_is_400_not_silently_lost(body, content_type):
     assert raw_post(body, content_type).status_int == 400
+
+
+def test_request_form_with_raw_utf8_reads_as_webob_does():
+    # What curl -d 'name=café' sends: UTF-8 bytes, not escapes.
+    req = Request.blank('/', method='POST', body='name=café&b=%C3%A9'.encode(),
+                        content_type='application/x-www-form-urlencoded')
+    assert list(req.POST.items()) == [('name', 'café'), ('b', 'é')]
+    assert raw_post(b'name=caf\xe9', 'application/x-www-form-urlencoded').status_int == 400
+
+
+_URL_ENCODED = st.text(st.sampled_from('ab=&;+% 0F9eé\u20ac\U0001f600') | st.characters(),
+                       max_size=24)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(text=_URL_ENCODED, query=st.booleans())
+def test_request_url_encoded_fields_read_as_webobs(text, query):
+    """The query string and a urlencoded body give WebOb's fields, except
+    that what is not UTF-8 is refused (400) where WebOb puts U+FFFD."""
+    data = text.encode('utf-8', 'surrogatepass')
+    if query:
+        environ = {'QUERY_STRING': data.decode('latin-1')}
+        ours, theirs = (lambda: Request.blank('/', environ).GET), (
+            lambda: webob.Request.blank('/', environ).GET)
+    else:
+        def blank(cls):
+            return cls.blank('/', method='POST', body=data,
+                             content_type='application/x-www-form-urlencoded')
+        ours, theirs = (lambda: blank(Request).POST), (lambda: blank(webob.Request).POST)
+    try:
+        expected = list(theirs().items())
+    except UnicodeDecodeError:  # WebOb's query string parser
+        expected = None
+    try:
+        found = list(ours().items())
+    except exc.HTTPBadRequest:
+        assert expected is None or any('\ufffd' in name + value for name, value in expected)
+        return
+    assert found == expected
 
 
 def test_request_multipart_keeps_utf8_names_and_filenames():

@@ -29,7 +29,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable, Iterator
-from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import webob
 from webob import exc
@@ -132,15 +132,25 @@ class _LimitedInput:
         return iter(self.readline, b'')
 
 
-def _query_fields(source: str) -> Iterator[tuple[str, str]]:
-    """``(name, value)`` of each field of a query string, split as WebOb's
-    ``parse_qsl_text`` splits it (``&`` and ``;``); only ``%`` and two hex
-    digits is an escape (RFC 3986), where WebOb's ``int()`` also read
-    ``%2`` and ``% 1``."""
-    query = source.encode('latin-1').replace(b'+', b' ')
-    for field in [part for piece in query.split(b'&') for part in piece.split(b';') if part]:
-        name, _, value = field.partition(b'=')
-        yield unquote_to_bytes(name).decode('utf-8'), unquote_to_bytes(value).decode('utf-8')
+def _url_fields(data: bytes, semicolons: bool) -> list[tuple[str, str]]:
+    """``(name, value)`` of each field of URL-encoded ``data``, split on ``&``
+    (and ``;`` for a query string, as WebOb's ``parse_qsl_text``), escaped
+    and raw bytes alike decoded strictly as UTF-8 (UnicodeDecodeError).
+
+    Only ``%`` and two hex digits is an escape (RFC 3986), where WebOb's
+    ``int()`` also read ``%2`` and ``% 1``.
+    """
+    data = data.replace(b'+', b' ')
+    fields = data.split(b'&')
+    if semicolons and b';' in data:
+        fields = [part for piece in fields for part in piece.split(b';')]
+    found = []
+    for field in fields:
+        if field:
+            name, _, value = field.partition(b'=')
+            found.append((unquote_to_bytes(name).decode('utf-8'),
+                          unquote_to_bytes(value).decode('utf-8')))
+    return found
 
 
 def _pull(read: Callable[[int], bytes], size: int) -> bytes:
@@ -326,7 +336,7 @@ class Request(webob.Request):
         if cached is not None and cached[1] == source:
             return cached[0]
         try:
-            fields = GetDict(list(_query_fields(source)) if source else [], env)
+            fields = GetDict(_url_fields(source.encode('latin-1'), True) if source else [], env)
         except UnicodeDecodeError:
             raise exc.HTTPBadRequest('the query string is not valid UTF-8') from None
         env['webob._parsed_query_vars'] = (fields, source)
@@ -446,11 +456,10 @@ class Request(webob.Request):
         if body.count(b'&') >= self.max_form_fields:
             raise exc.HTTPRequestEntityTooLarge('too many form fields')
         try:
-            pairs = parse_qsl(body.decode('latin-1'), keep_blank_values=True,
-                              encoding='utf-8', errors='strict')
+            # Split on & only, as browsers and WebOb's parser (cgi) do.
+            return MultiDict(_url_fields(body, False))
         except UnicodeDecodeError:
             raise exc.HTTPBadRequest('the form is not valid UTF-8') from None
-        return MultiDict(pairs)
 
     def _parse_multipart(self) -> Any:
         body = self.body
