@@ -2,6 +2,7 @@
 import io
 import os
 import json
+import re
 
 import pytest
 import webob
@@ -109,6 +110,8 @@ def test_request_url_encoded_fields_read_as_webobs(text, query):
     """The query string and a urlencoded body give WebOb's fields, except
     that what is not UTF-8 is refused (400) where WebOb puts U+FFFD."""
     data = text.encode('utf-8', 'surrogatepass')
+    if query and re.search(r'%(?![0-9A-Fa-f]{2})', text):
+        return  # WebOb's int() reads "%2" as an escape: docs/differences.rst
     if query:
         environ = {'QUERY_STRING': data.decode('latin-1')}
         ours, theirs = (lambda: Request.blank('/', environ).GET), (
