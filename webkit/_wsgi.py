@@ -32,7 +32,7 @@ from webob.request import DisconnectionError
 
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request, content_length
-from .response import Response, _charset_of, has_webob_defaults
+from .response import Response, _charset_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -288,7 +288,10 @@ def enter(layer: Layer, environ: WSGIEnvironment,
             resp = req.__dict__.get('_response')
             if resp is None:
                 if (req.ResponseClass is Response and isinstance(req, Request)
-                        and has_webob_defaults()):
+                        # the class's defaults unchanged (read inline: a call costs more)
+                        and Response.default_content_type == 'text/html'
+                        and Response.default_charset == 'UTF-8'
+                        and not Response.default_conditional_response):
                     return _plain_body(result, environ, start_response)
             elif (type(resp) is Response and resp._fresh_type is not None
                   and not resp.conditional_response):

@@ -285,13 +285,6 @@ class Response(webob.Response):
         return self._app_iter
 
 
-def has_webob_defaults() -> bool:
-    """Whether :class:`Response` has WebOb's defaults, as the shortcuts that
-    make one without it assume (an application may change them in place)."""
-    return (Response.default_content_type == 'text/html' and Response.default_charset == 'UTF-8'
-            and not Response.default_conditional_response)
-
-
 def empty() -> Response:
     """What ``Response()`` makes, made directly: every handler's ``req.response``."""
     if Response.default_content_type != 'text/html' or Response.default_charset != 'UTF-8':
