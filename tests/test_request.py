@@ -100,6 +100,35 @@ def test_request_form_with_raw_utf8_reads_as_webob_does():
     assert raw_post(b'name=caf\xe9', 'application/x-www-form-urlencoded').status_int == 400
 
 
+@pytest.mark.parametrize('method, fields', [('GET', []), ('HEAD', []),
+                                             ('OPTIONS', [('admin', '1')])])
+def test_request_body_of_a_get_is_no_form(method, fields):
+    # As WebOb: a GET's body never reaches req.POST or req.params, which a
+    # cache or a log keyed on the URL would not see.
+    def blank(cls):
+        return cls.blank('/?q=1', method=method, body=b'admin=1',
+                         content_type='application/x-www-form-urlencoded')
+    assert list(blank(Request).POST.items()) == fields
+    assert list(blank(Request).params.items()) == list(blank(webob.Request).params.items()) \
+        == [('q', '1'), *fields]
+
+
+def test_request_length_of_other_digits_is_no_length():
+    req = Request.blank('/', method='POST', body=b'a=1')
+    req.environ['CONTENT_LENGTH'] = '\xb2'  # a superscript two: isdigit(), not int()
+    req.check_body_size()
+    assert req.body == b''
+
+
+def test_request_multipart_part_with_empty_filename_and_a_charset():
+    body = (_PART % (b'name="f"; filename=""', b'Content-Type: text/plain; charset=UTF-8\r\n',
+                     b'') + _PART % (b'name="a"', b'Content-Type: text/plain; charset=UTF-8\r\n',
+                                     'é'.encode()) + b'--zz--\r\n')
+    req = Request.blank('/', method='POST', body=body,
+                        content_type='multipart/form-data; boundary=zz')
+    assert list(req.POST.items()) == [('f', b''), ('a', 'é')]
+
+
 _URL_ENCODED = st.text(st.sampled_from('ab=&;+% 0F9eé\u20ac\U0001f600') | st.characters(),
                        max_size=24)
 

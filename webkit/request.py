@@ -396,7 +396,8 @@ class Request(webob.Request):
     def _read_body(self) -> bytes:
         env = self.environ
         length = env.get('CONTENT_LENGTH')
-        if (env.get('webob.is_body_seekable') or not length or not length.isdigit()
+        if (env.get('webob.is_body_seekable') or not length or not length.isascii()
+                or not length.isdigit()
                 or not 0 < content_length(length) <= self.request_body_tempfile_limit):
             return webob.Request.body.fget(self)
         # A body of known length that WebOb would keep in memory too (a
@@ -425,7 +426,8 @@ class Request(webob.Request):
     def check_body_size(self) -> None:
         """Refuse (413) a body whose Content-Length is over ``max_body_size``, unread."""
         length = self.environ.get('CONTENT_LENGTH')
-        if length and length.isdigit() and content_length(length) > self.max_body_size:
+        if (length and length.isascii() and length.isdigit()
+                and content_length(length) > self.max_body_size):
             raise exc.HTTPRequestEntityTooLarge(
                 f'the body may be at most {self.max_body_size} bytes')
 
@@ -444,7 +446,11 @@ class Request(webob.Request):
         charset = _CHARSET(env.get('CONTENT_TYPE', ''))
         if charset and charset[1].lower() not in _UTF8_NAMES:
             raise exc.HTTPBadRequest(f'unsupported form charset {charset[1]!r}')
-        if content_type == 'multipart/form-data':
+        if env.get('REQUEST_METHOD') in ('GET', 'HEAD'):
+            # As WebOb's parser: their body is no form, so req.params never
+            # holds fields that a cache or a log keyed on the URL cannot see.
+            fields = MultiDict()
+        elif content_type == 'multipart/form-data':
             fields = self._parse_multipart()
         else:
             fields = self._parse_urlencoded()
@@ -483,6 +489,10 @@ class Request(webob.Request):
             if part.name is None or (charset and charset.lower() not in _UTF8_NAMES):
                 raise exc.HTTPBadRequest('a part of the multipart body has no name '
                                          'or a charset other than UTF-8')
+            if charset is not None:
+                # WebOb's own name for UTF-8 has it decode nothing more, where
+                # another spelling fails on a part with a filename.
+                part.type_options['charset'] = 'utf8'
         try:
             return MultiDict.from_fieldstorage(form)
         except ValueError:  # a base64 or quoted-printable part that is not UTF-8
