@@ -439,6 +439,23 @@ def test_integration_a_str_is_sent_under_the_response_class_defaults(monkeypatch
             expected.status, expected.headerlist, expected.body)
 
 
+def test_integration_a_layer_with_a_plain_webob_request_calls_its_application_as_webob_does():
+    import webob
+
+    def boom(req):
+        session(req)
+        raise RuntimeError('boom')
+
+    routes = Dispatcher()
+    routes.connect('boom', '/boom', boom)
+    layer = Sessions(routes, SECRET)
+    layer.RequestClass = webob.Request
+    # The inner application answers through WSGI, its own guard included:
+    # the session it read still gets its Vary on the 500.
+    page = TestApp(layer).get('/boom', status=500)
+    assert page.headers['Vary'] == 'Cookie'
+
+
 def test_integration_a_page_reading_the_session_still_varies_on_cookie():
     client = TestApp(Sessions(CSRFProtection(Pages(), SECRET), SECRET))
     page = client.get('/seen')

@@ -205,7 +205,8 @@ def answer_from(app: object, req: Request) -> Any:
     making ``req.response`` comes back as it is, to be sent the cheap way
     by the first layer (:func:`as_response` makes it a response if needed).
     """
-    layer = as_layer(app)
+    # A plain WebOb request's get_response is WebOb's: a WSGI call, guarded.
+    layer = as_layer(app) if isinstance(req, Request) else None
     if layer is None:
         return req.get_response(app)
     return _answer(layer, req.environ, True)
