@@ -242,6 +242,20 @@ def test_req_response_is_what_response_makes_even_with_the_class_changed(
     assert getattr(made, setting) == value
 
 
+def test_defaults_are_responses_own(monkeypatch):
+    from webkit import response
+    monkeypatch.setattr(webob.Response, 'default_content_type', 'text/plain')
+    assert Response().content_type == 'text/html' and response.webob_defaults
+    monkeypatch.setattr(Response, 'default_charset', 'latin-1')
+    assert not response.webob_defaults and Request.blank('/').response.charset == 'latin-1'
+    monkeypatch.undo()
+    assert response.webob_defaults
+    Response.default_charset = 'latin-1'
+    del Response.default_charset  # WebOb's shows through: UTF-8
+    assert response.webob_defaults and Response.default_charset == 'UTF-8'
+    Response.default_charset = 'UTF-8'
+
+
 @pytest.mark.parametrize('headers', [
     [('Content-Length', '1'), ('Content-Length', '1')],  # twice: WebOb reads the first
     [('Content-Length', 'x')],

@@ -32,6 +32,7 @@ from webob.request import DisconnectionError
 
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request, content_length
+from . import response
 from .response import Response, _charset_of
 
 TYPE_CHECKING = False
@@ -289,10 +290,7 @@ def enter(layer: Layer, environ: WSGIEnvironment,
             resp = req.__dict__.get('_response')
             if resp is None:
                 if (req.ResponseClass is Response and isinstance(req, Request)
-                        # the class's defaults unchanged (read inline: a call costs more)
-                        and Response.default_content_type == 'text/html'
-                        and Response.default_charset == 'UTF-8'
-                        and not Response.default_conditional_response):
+                        and response.webob_defaults):
                     return _plain_body(result, environ, start_response)
             elif (type(resp) is Response and resp._fresh_type is not None
                   and not resp.conditional_response):

@@ -78,8 +78,41 @@ class _FreshHeaderList:
         return items
 
 
-class Response(webob.Response):
+class _ResponseType(type):
+    """The type of :class:`Response`: notes when its defaults are changed in place."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        _note_defaults(cls, name)
+
+    def __delattr__(cls, name: str) -> None:
+        super().__delattr__(name)
+        _note_defaults(cls, name)
+
+
+#: Whether :class:`Response` has WebOb's defaults, which the shortcuts that
+#: make its responses without ``__init__`` assume: kept by its type, so that
+#: they read one name per request rather than three class attributes.
+webob_defaults = True
+_DEFAULTS = frozenset({'default_content_type', 'default_charset', 'default_conditional_response'})
+
+
+def _note_defaults(cls: type, name: str) -> None:
+    global webob_defaults
+    if cls is Response and name in _DEFAULTS:
+        webob_defaults = (Response.default_content_type == 'text/html'
+                          and Response.default_charset == 'UTF-8'
+                          and not Response.default_conditional_response)
+
+
+class Response(webob.Response, metaclass=_ResponseType):
     """:class:`webob.Response`, built and written to faster in the common cases."""
+
+    # WebOb's defaults, as this class's own: an application may change them
+    # here (the type notes it); WebOb's, changed in place, are not these.
+    default_content_type = 'text/html'
+    default_charset = 'UTF-8'
+    default_conditional_response = False
 
     # A response built the plain way keeps its two headers as values until
     # something asks for the header list: the Content-Type here, and a
@@ -287,7 +320,7 @@ class Response(webob.Response):
 
 def empty() -> Response:
     """What ``Response()`` makes, made directly: every handler's ``req.response``."""
-    if Response.default_content_type != 'text/html' or Response.default_charset != 'UTF-8':
+    if not webob_defaults:
         return Response()  # the class's defaults changed in place
     resp = _new(Response)
     resp._status = '200 OK'
