@@ -395,16 +395,14 @@ class Request(webob.Request):
 
     def _read_body(self) -> bytes:
         env = self.environ
-        length = env.get('CONTENT_LENGTH')
-        if (env.get('webob.is_body_seekable') or not length or not length.isascii()
-                or not length.isdigit()
-                or not 0 < content_length(length) <= self.request_body_tempfile_limit):
+        size = _declared_length(env)
+        if (env.get('webob.is_body_seekable') or size is None
+                or not 0 < size <= self.request_body_tempfile_limit):
             return webob.Request.body.fget(self)
         # A body of known length that WebOb would keep in memory too (a
         # form, a JSON document): read at once, where WebOb's general copy
         # costs ten times the read. Larger ones spill to a temporary file.
         self.check_body_size()
-        size = content_length(length)
         stream = env['wsgi.input']
         data = b''
         while len(data) < size:
@@ -425,9 +423,8 @@ class Request(webob.Request):
 
     def check_body_size(self) -> None:
         """Refuse (413) a body whose Content-Length is over ``max_body_size``, unread."""
-        length = self.environ.get('CONTENT_LENGTH')
-        if (length and length.isascii() and length.isdigit()
-                and content_length(length) > self.max_body_size):
+        size = _declared_length(self.environ)
+        if size is not None and size > self.max_body_size:
             raise exc.HTTPRequestEntityTooLarge(
                 f'the body may be at most {self.max_body_size} bytes')
 
@@ -621,6 +618,15 @@ _INFINITY = float('inf')
 # Made once: json.loads() with hooks builds a decoder on every call.
 _JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant,
                                  parse_float=_finite)
+
+
+def _declared_length(environ: dict[str, Any]) -> int | None:
+    """The body's ``Content-Length`` as a number; None without one in
+    ASCII digits (WebOb reads no length then)."""
+    length = environ.get('CONTENT_LENGTH')
+    if length and length.isascii() and length.isdigit():
+        return content_length(length)
+    return None
 
 
 def content_length(digits: str) -> int:
