@@ -33,7 +33,7 @@ from webob.request import DisconnectionError
 from .exc import UnsafeHeaderError
 from .request import PUBLIC_URL, Request, content_length
 from . import response
-from .response import Response, _charset_of
+from .response import Response
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
@@ -295,10 +295,9 @@ def enter(layer: Layer, environ: WSGIEnvironment,
             elif (type(resp) is Response and resp._fresh_type is not None
                   and not resp.conditional_response):
                 # What as_app and the branch below do with it, in one step.
-                resp.write(result.encode(_charset_of(resp._fresh_type) or 'utf-8'))
                 if resp._status != '200 OK':
                     _check_headers((), resp._status)
-                return resp(environ, start_response)
+                return response.send_text(resp, result, environ, start_response)
         app: Any
         if type(result) is Response and '_response' not in req.__dict__ and isinstance(req, Request):
             app = result  # no req.response made, so no cookies of it to add

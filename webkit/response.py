@@ -73,8 +73,7 @@ class _FreshHeaderList:
             return self
         items = resp.__dict__['_headerlist'] = resp._fresh_headers()
         resp._fresh_type = None
-        if resp._fresh_list is not None:  # its views find the list there
-            resp._fresh_list[0] = items
+        resp._first_list = items  # the list the views made while fresh see
         return items
 
 
@@ -129,9 +128,10 @@ class Response(webob.Response, metaclass=_ResponseType):
     # the two: the Content-Length as of the last time it was sent or built
     # (None before); None while there are none.
     _fresh_more: dict[str, Any] | None = None
-    # Where the views of a fresh response find its list once it is built.
-    _fresh_list: list[Any] | None = None
-    _headers = None  # WebOb's view of the list, made when first asked for
+    # The list built for a fresh response: what the views made before it
+    # was built see, even once another has replaced it (as WebOb's would).
+    _first_list: list[Any] | None = None
+    _headers: webob.headers.ResponseHeaders | None = None  # WebOb's view of the list, made when first asked for
     _headerlist: Any = _FreshHeaderList()
 
     def __init__(self, body: str | bytes | None = None, status: Any = None,
@@ -245,8 +245,10 @@ class Response(webob.Response, metaclass=_ResponseType):
     def _headers_view(self) -> webob.headers.ResponseHeaders:
         headers = self._headers
         if headers is None:
-            if self._fresh_type is not None:
-                return _FreshHeaders(self)
+            if self._fresh_type is not None:  # made directly: MultiDict's __init__ is not wanted
+                view = _new(_FreshHeaders)
+                view._resp = self
+                return view
             # WebOb's view_list, without MultiDict.__init__
             headers = self._headers = ResponseHeaders.__new__(ResponseHeaders)
             headers._items = self._headerlist
@@ -318,6 +320,32 @@ class Response(webob.Response, metaclass=_ResponseType):
         return self._app_iter
 
 
+def send_text(resp: Response, text: str, environ: dict[str, Any], start_response: Any) -> Any:
+    """``resp.write(text)``, then ``resp(environ, start_response)``, in one step.
+
+    For a fresh response that is not conditional: the ``str`` a handler
+    returns after touching ``req.response``.
+    """
+    content_type: str = resp._fresh_type  # type: ignore[assignment]
+    data = text.encode(_charset_of(content_type) or 'utf-8')
+    body = resp._app_iter
+    body.append(data)
+    length = ('Content-Length',
+              str(len(data) if len(body) == 2 and not body[0] else sum(map(len, body))))
+    more = resp._fresh_more
+    if more is None:
+        resp._fresh_type_last = False  # the length, rewritten, goes last
+        headers = [('Content-Type', content_type), length]
+    else:
+        del more['content-length']
+        more['content-length'] = length
+        headers = list(more.values())
+    start_response(resp._status, headers)
+    if environ['REQUEST_METHOD'] == 'HEAD':
+        return EmptyResponse(body)
+    return body
+
+
 def empty() -> Response:
     """What ``Response()`` makes, made directly: every handler's ``req.response``."""
     if not webob_defaults:
@@ -356,19 +384,17 @@ class _FreshHeaders(ResponseHeaders):
     else builds the list, and is WebOb's view of it from then on.
     """
 
-    def __init__(self, resp: Response) -> None:
-        self._resp = resp
-        # One cell for all of them, made once even by two threads at a time.
-        self._list = resp.__dict__.setdefault('_fresh_list', [None])
+    __slots__ = ('_resp',)  # made by Response.headers
+    _resp: Response
 
     def copy(self) -> ResponseHeaders:  # WebOb's copy() makes one of its own class
         return ResponseHeaders(self)
 
     @property
     def _items(self) -> list[tuple[str, str]]:
-        items = self._list[0]
+        items = self._resp._first_list
         if items is None:
-            items = self._resp._headerlist
+            items = self._resp._headerlist  # built now
         return items
 
     def __repr__(self) -> str:  # what it is a view of: WebOb's, by its name
@@ -383,9 +409,9 @@ class _FreshHeaders(ResponseHeaders):
                 lowered = None
             elif len(_FRESH_NAMES) < 64:  # bounded, should one come from the client
                 _FRESH_NAMES[name] = lowered
-        if (lowered is not None and self._list[0] is None and type(value) is str
+        resp = self._resp
+        if (lowered is not None and resp._fresh_type is not None and type(value) is str
                 and value.isascii() and value.isprintable()):
-            resp = self._resp
             more = resp._fresh_more
             if more is None:
                 kind = ('Content-Type', resp._fresh_type)
