@@ -1032,3 +1032,29 @@ LoginSite.routes.connect('view', '/view', view=_view_login)
 def test_cookies_set_before_a_redirect_reach_the_client_from_every_target(path):
     res = TestApp(LoginSite()).get(path, status=303)
     assert 'sid=abc' in res.headers['Set-Cookie']
+
+
+def test_dispatch_application_instances_taking_turns_each_answer_as_themselves():
+    first, second = TestApp(Library('First')), TestApp(Library('Second'))
+    for _ in range(2):
+        assert first.get('/').text == 'First index'
+        assert second.get('/').text == 'Second index'
+
+
+def test_dispatch_request_class_changed_after_serving_is_used():
+    class Tagged(Request):
+        tag = 'tagged'
+
+    class App:
+        routes = Dispatcher()
+        routes.connect('index', '/', 'index')
+
+        def index(self, req):
+            return getattr(req, 'tag', 'plain')
+
+        __call__ = routes
+
+    app = TestApp(App())
+    assert app.get('/').text == 'plain'
+    App.routes.RequestClass = Tagged
+    assert app.get('/').text == 'tagged'

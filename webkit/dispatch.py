@@ -98,6 +98,7 @@ class Dispatcher(_wsgi.Layer):
         self._by_name: dict[str, Route] = {}
         self._index: Router | None = None
         self._refusals: dict[tuple[str, ...], _wsgi.StaticPage] = {}
+        self._bound: _BoundDispatcher | None = None
         self._options_answers: dict[tuple[str, ...], _wsgi.StaticPage] = {}
         self._method_targets = False
 
@@ -251,7 +252,12 @@ class Dispatcher(_wsgi.Layer):
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        return _BoundDispatcher(self, instance)
+        # Every request to an application calls it through here: the last
+        # one made is kept (and so is that application, as long as this).
+        bound = self._bound
+        if bound is None or bound.app is not instance or bound.RequestClass is not self.RequestClass:
+            bound = self._bound = _BoundDispatcher(self, instance)
+        return bound
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
@@ -404,7 +410,7 @@ class _BoundDispatcher(_wsgi.Layer):
     def __init__(self, dispatcher: Dispatcher, app: object) -> None:
         self.dispatcher = dispatcher
         self.app = app
-        self.RequestClass = dispatcher.RequestClass  # a copy: made anew for each call
+        self.RequestClass = dispatcher.RequestClass  # a copy: made again when that one changes
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
