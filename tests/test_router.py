@@ -166,7 +166,9 @@ def _template(pieces):
 
 
 ROUTE = st.tuples(st.lists(PIECES, min_size=0, max_size=4),
-                  st.sampled_from([('GET',), ('POST',), ('GET', 'PUT')]))
+                  st.sampled_from([('GET',), ('POST',), ('GET', 'PUT')]),
+                  # defaults: for a variable of the path (when it has one), or another name
+                  st.sampled_from([{}, {}, {'v0': 'd'}, {'extra': 'e'}]))
 
 
 VALUES = st.sampled_from(['a', '1', 'a/b', 'r1/a', 'b/a', '', 'x.json', '1/2/a'])
@@ -180,9 +182,9 @@ VARIABLE = re.compile(r'\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\*v\d+')
        method=st.sampled_from(['GET', 'POST', 'DELETE']), data=st.data())
 def test_router_agrees_with_trying_each_route_in_order(specs, paths, method, data):
     routes = Dispatcher()
-    for index, (pieces, methods) in enumerate(specs):
+    for index, (pieces, methods, defaults) in enumerate(specs):
         try:
-            routes.connect(f'r{index}', _template(pieces), view, methods=methods)
+            routes.connect(f'r{index}', _template(pieces), view, methods=methods, **defaults)
         except ConfigurationError:  # e.g. a requirement Routes cannot use there
             pass
     tried = ['/' + '/'.join(segments) for segments in paths]

@@ -8,12 +8,17 @@ tree narrows the routes down segment by segment: a literal segment
 ``/`` (``{item}``, ``r{id:\\d+}``, ``{name}{.format}``) an edge any
 segment passes, and a route ends its walk at its first segment that may
 hold ``/`` (``{path:.*}``, ``*rest``). The routes found on the way are
-only candidates: each is still matched with Routes' own regular
-expression, in connection order, so the answer is exactly that of
-trying every route in turn, whatever the shape of the table.
+only candidates: each is still matched in connection order, so the
+answer is exactly that of trying every route in turn, whatever the shape
+of the table. Most are matched by the segments the walk split the path
+into: a route whose regular expression says no more than "these literal
+segments, and a ``{name}`` that is not empty in each of the others"
+(Routes' own pattern is compared with that, character for character).
+The others are matched with Routes' regular expression.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from re import _parser  # type: ignore[attr-defined]  # not in typeshed
@@ -24,6 +29,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # for the type checker: importing typing costs a process half a MiB
     from typing import Any
 
+    # A candidate as the walk finds it: the route, and how it matches. With
+    # a depth of -1, by its regular expression; else a path of exactly that
+    # many segments matches when each segment named in the fields (index,
+    # variable) is not empty, with the route's defaults under its values.
+    Entry = tuple[Route, int, tuple[tuple[int, str], ...], dict[str, Any]]
+
 __all__ = ['Router']
 
 _SLASH = ord('/')
@@ -33,22 +44,24 @@ _order = attrgetter('order')  # connection order
 
 
 class _Node:
-    __slots__ = ('literal', 'wild', 'routes', 'chain')
+    __slots__ = ('literal', 'wild', 'routes', 'chain', 'entries')
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
         self.wild: _Node | None = None  # the node any segment reaches
         self.routes: list[Route] = []  # routes whose walk ends here, in connection order
         self.chain: Sequence[Route] = ()  # the routes of this node and all above it, in order
+        self.entries: Sequence[Entry] = ()  # the chain's, as the walk gives them
 
 
 class Router:
     """The candidate routes for a path, in connection order."""
 
-    __slots__ = ('_root',)
+    __slots__ = ('_root', '_entries', '_unwalked')
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self._root = _Node()
+        self._entries: dict[Route, Entry] = {}
         for route in sorted(routes, key=_order):
             node = self._root
             for segment in _segments(route.mapped):
@@ -57,10 +70,16 @@ class Router:
                 else:
                     node = node.literal.get(segment) or node.literal.setdefault(segment, _Node())
             node.routes.append(route)
-        _chain(self._root, [])
+            self._entries[route] = _entry(route)
+        _chain(self._root, [], self._entries)
+        self._unwalked = [self._entries[route] for route in self._root.routes]
 
     def candidates(self, path: str) -> Sequence[Route]:
-        """The routes that may match ``path``: a superset, in connection order.
+        """The routes that may match ``path``: a superset, in connection order."""
+        return [entry[0] for entry in self.walk(path)[0]]
+
+    def walk(self, path: str) -> tuple[Sequence[Entry], list[str]]:
+        """The candidates for ``path`` (see ``Entry``) and its segments.
 
         A walk collects the routes of every node it passes, which is the
         chain of the node where it stops; only where a literal edge and
@@ -68,29 +87,55 @@ class Router:
         """
         node = self._root
         if path[:1] != '/':  # only a route that ends its walk at once can match
-            return node.routes
+            return self._unwalked, []
         segments = path[1:].split('/')
         for index, segment in enumerate(segments):
             child = node.literal.get(segment)
             if child is None:
                 child = node.wild
                 if child is None:
-                    return node.chain
+                    return node.entries, segments
             elif node.wild is not None:
                 ends: list[_Node] = []
                 _walk(child, segments, index + 1, ends)
                 _walk(node.wild, segments, index + 1, ends)
-                return sorted({route for end in ends for route in end.chain}, key=_order)
+                found = sorted({route for end in ends for route in end.chain}, key=_order)
+                return [self._entries[route] for route in found], segments
             node = child
-        return node.chain
+        return node.entries, segments
 
 
-def _chain(node: _Node, above: Sequence[Route]) -> None:
+def _chain(node: _Node, above: Sequence[Route], entries: dict[Route, Entry]) -> None:
     node.chain = sorted([*above, *node.routes], key=_order)
+    node.entries = [entries[route] for route in node.chain]
     for child in node.literal.values():
-        _chain(child, node.chain)
+        _chain(child, node.chain, entries)
     if node.wild is not None:
-        _chain(node.wild, node.chain)
+        _chain(node.wild, node.chain, entries)
+
+
+def _entry(route: Route) -> Entry:
+    """How the walk matches ``route``: by its segments when its regular
+    expression says no more than they do, else by the expression."""
+    mapped = route.mapped
+    fields = []
+    expected = []
+    for index, pieces in enumerate(_split(mapped)):
+        pieces = [piece for piece in pieces if piece != '']
+        if all(isinstance(piece, str) for piece in pieces):
+            expected.append(re.escape(''.join(pieces)))
+        elif (len(pieces) == 1 and pieces[0]['type'] == ':'
+              and pieces[0]['name'] not in mapped.reqs):
+            name = pieces[0]['name']
+            expected.append(f'(?P<{name}>[^/]+?)')  # Routes' pattern for a {name}
+            fields.append((index, name))
+        else:
+            break
+    else:
+        regex = mapped.regmatch  # what Routes compiled, and route.match uses
+        if regex.pattern == '^/' + '/'.join(expected) + '$' and regex.flags == re.UNICODE:
+            return route, len(expected), tuple(fields), dict(mapped.defaults)
+    return route, -1, (), {}
 
 
 def _walk(node: _Node, segments: list[str], index: int, ends: list[_Node]) -> None:
@@ -112,6 +157,19 @@ def _segments(mapped: Any) -> list[str | None]:
 
     Stops before the first segment a variable might take a ``/`` into.
     """
+    walk: list[str | None] = []
+    for pieces in _split(mapped):
+        if all(isinstance(piece, str) for piece in pieces):
+            walk.append(''.join(pieces))
+        elif all(_within_segment(mapped, piece) for piece in pieces if not isinstance(piece, str)):
+            walk.append(None)
+        else:
+            break
+    return walk
+
+
+def _split(mapped: Any) -> list[list[Any]]:
+    """A route's path, segment by segment: each a list of text and variables."""
     parts = list(mapped.routelist)
     parts[0] = parts[0][1:]  # the "/" every path starts with (see _checks.check_path)
     segments: list[list[Any]] = []
@@ -126,15 +184,7 @@ def _segments(mapped: Any) -> list[str | None]:
         else:
             current.append(part)
     segments.append(current)
-    walk: list[str | None] = []
-    for pieces in segments:
-        if all(isinstance(piece, str) for piece in pieces):
-            walk.append(''.join(pieces))
-        elif all(_within_segment(mapped, piece) for piece in pieces if not isinstance(piece, str)):
-            walk.append(None)
-        else:
-            break
-    return walk
+    return segments
 
 
 def _within_segment(mapped: Any, variable: dict[str, Any]) -> bool:

@@ -215,12 +215,28 @@ class Dispatcher(_wsgi.Layer):
         """``(route, urlvars)``, or ``(None, allowed methods or None)``."""
         router = self._index if self._index is not None else self._prepare()
         allowed = None
-        for route in router.candidates(path):
-            urlvars = route.match(path)
-            if urlvars is None:
+        entries, segments = router.walk(path)
+        count = len(segments)
+        for route, depth, fields, defaults in entries:
+            if depth == count:  # matched by its segments (see _router.Entry)
+                urlvars = defaults.copy()
+                for index, name in fields:
+                    value = segments[index]
+                    if not value:
+                        break
+                    urlvars[name] = value
+                else:
+                    if method in route.methods:
+                        return route, urlvars
+                    allowed = route.methods if allowed is None else allowed | route.methods
+                continue
+            if depth >= 0:  # a path of another length
+                continue
+            matched = route.match(path)
+            if matched is None:
                 continue
             if method in route.methods:
-                return route, urlvars
+                return route, matched
             allowed = route.methods if allowed is None else allowed | route.methods
         if allowed is None:
             return None, None
