@@ -307,3 +307,39 @@ def test_controller_link_is_the_requests_and_a_name_free_for_an_action():
     assert app.get('/pages/1/link').text == 'link page 1'
     assert app.get('/legacy').text == '/legacy'
     assert Controller.link is Controller.__dict__['link']  # documentation tools read it
+
+
+def test_controller_overriding_call_is_called_and_reads_req_urlvars():
+    # Pylons-style: __call__ wrapped around the action choice, which then
+    # reads req.urlvars as changed (the dispatcher passes it nothing).
+    class Wrapped(Controller):
+        def __call__(self):
+            self.req.urlvars['action'] = 'other'
+            return 'wrapped ' + super().__call__()
+
+        def index(self):
+            return 'index'
+
+        def other(self):
+            return 'other'
+
+    routes = Dispatcher()
+    routes.connect('w', '/', Wrapped)
+    assert TestApp(routes).get('/').text == 'wrapped other'
+
+
+def test_controller_own_special_vars_are_kept_from_the_action():
+    class Formats(Controller):
+        special_vars = frozenset({'action', 'controller', 'format'})
+
+        def view(self, id):
+            return f'{id} as {self.req.urlvars["format"]}'
+
+    routes = Dispatcher()
+    routes.connect('f', '/{action}/{id}.{format}', Formats)
+    assert TestApp(routes).get('/view/3.json').text == '3 as json'
+    # Without the override, format would be passed to the action, which takes no such argument.
+    routes = Dispatcher()
+    routes.connect('f', '/{action}/{id}.{format}', type('Plain', (Controller,), {
+        'view': lambda self, id: id}))
+    assert TestApp(routes).get('/view/3.json', status=404).status_int == 404

@@ -151,6 +151,9 @@ class _RequestLink:
         return self if controller is None else controller.req.link
 
 
+_SPECIAL_VARS = frozenset({'action', 'controller'})
+
+
 class Controller:
     """Base class of controllers; the dispatcher makes one per request.
 
@@ -166,7 +169,7 @@ class Controller:
     """
 
     #: URL variables that choose the action rather than being passed to it.
-    special_vars = frozenset({'action', 'controller'})
+    special_vars = _SPECIAL_VARS
     _actions: dict[str, _Action] = {}
 
     def __init_subclass__(cls, **kw: Any) -> None:
@@ -210,10 +213,20 @@ class Controller:
                                      f'{sorted(passed)}')
 
     def __call__(self) -> Any:
-        kwargs = dict(self.req.urlvars)
-        action = self._actions.get(kwargs.get('action', 'index'))
-        for name in self.special_vars:
-            kwargs.pop(name, None)
+        return self._act(self.req.urlvars)
+
+    def _act(self, urlvars: dict[str, Any]) -> Any:
+        """Run the action ``urlvars`` choose (the dispatcher's, passed directly)."""
+        special = self.special_vars
+        if special is _SPECIAL_VARS:  # the usual two, taken out directly
+            kwargs = urlvars.copy()
+            action = self._actions.get(kwargs.pop('action', 'index'))
+            kwargs.pop('controller', None)
+        else:
+            kwargs = dict(urlvars)
+            action = self._actions.get(kwargs.get('action', 'index'))
+            for name in special:
+                kwargs.pop(name, None)
         names = kwargs.keys()
         # Exactly the action's parameters (the usual case) always fit.
         if action is None or (names != action.accepts and not action.fits(names)):

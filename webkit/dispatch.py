@@ -42,6 +42,7 @@ from collections.abc import Iterable, Mapping
 from routes import Mapper
 
 from . import _checks, _wsgi
+from .controller import Controller
 from .exc import (ConfigurationError, HTTPMethodNotAllowed, HTTPRouteNotFound,
                   URLGenerationError)
 from .request import PUBLIC_URL, Request
@@ -333,7 +334,10 @@ class Dispatcher(_wsgi.Layer):
             return _call_method(app, method, req, found)
         if route.kind == 'view':
             return route.target(req, **found)
-        return route.target(req, app if app is not None else self)()
+        controller = route.target(req, app if app is not None else self)
+        if type(controller).__call__ is _CONTROLLER_CALL and type(req).urlvars is _URLVARS:
+            return controller._act(found)  # what it would read in req.urlvars
+        return controller()
 
     def _unrouted(self, req: Request, allowed: tuple[str, ...] | None) -> Any:
         """The answer to a request no route takes: 404, 405 or OPTIONS."""
@@ -416,6 +420,10 @@ def _call_method(app: object, attr: Any, req: Request, urlvars: dict[str, Any]) 
     if func is not None and hasattr(attr, 'wsgi_app'):
         return func(app, req, *attr.args, **{**attr.kwargs, **urlvars})
     return attr(app, req, **urlvars)
+
+
+_CONTROLLER_CALL = Controller.__call__
+_URLVARS = Request.urlvars
 
 
 class _BoundDispatcher(_wsgi.Layer):
