@@ -145,11 +145,13 @@ def _url_fields(data: bytes, semicolons: bool) -> list[tuple[str, str]]:
     if semicolons and b';' in data:
         fields = [part for piece in fields for part in piece.split(b';')]
     found = []
+    escaped = b'%' in data  # most forms have no escape to undo
     for field in fields:
         if field:
             name, _, value = field.partition(b'=')
-            found.append((unquote_to_bytes(name).decode('utf-8'),
-                          unquote_to_bytes(value).decode('utf-8')))
+            if escaped:
+                name, value = unquote_to_bytes(name), unquote_to_bytes(value)
+            found.append((name.decode('utf-8'), value.decode('utf-8')))
     return found
 
 
@@ -355,7 +357,9 @@ class Request(webob.Request):
     @property
     def media_type(self) -> str:
         """The media type of the body (``'application/json'``), lower case, or ``''``."""
-        return self.content_type.lower()
+        # WebOb's content_type, read from the environ directly: it is read
+        # for every form and JSON body, and by the CSRF check.
+        return self.environ.get('CONTENT_TYPE', '').split(';', 1)[0].lower()
 
     # -- the body, limited where it is read --------------------------------
 
@@ -402,7 +406,8 @@ class Request(webob.Request):
         # A body of known length that WebOb would keep in memory too (a
         # form, a JSON document): read at once, where WebOb's general copy
         # costs ten times the read. Larger ones spill to a temporary file.
-        self.check_body_size()
+        if size > self.max_body_size:
+            self.check_body_size()  # refused
         stream = env['wsgi.input']
         data = b''
         while len(data) < size:
@@ -440,7 +445,8 @@ class Request(webob.Request):
             # Not a form (WebOb would parse a body without Content-Type as one,
             # replacing bad bytes with U+FFFD).
             return NoVars(f'Not an HTML form submission (Content-Type: {content_type})')
-        charset = _CHARSET(env.get('CONTENT_TYPE', ''))
+        header = env.get('CONTENT_TYPE', '')
+        charset = _CHARSET(header) if ';' in header else None  # no parameters, no charset
         if charset and charset[1].lower() not in _UTF8_NAMES:
             raise exc.HTTPBadRequest(f'unsupported form charset {charset[1]!r}')
         if env.get('REQUEST_METHOD') in ('GET', 'HEAD'):
@@ -460,7 +466,7 @@ class Request(webob.Request):
             raise exc.HTTPRequestEntityTooLarge('too many form fields')
         try:
             # Split on & only, as browsers and WebOb's parser (cgi) do.
-            return MultiDict(_url_fields(body, False))
+            return MultiDict.view_list(_url_fields(body, False))
         except UnicodeDecodeError:
             raise exc.HTTPBadRequest('the form is not valid UTF-8') from None
 
@@ -625,7 +631,7 @@ def _declared_length(environ: dict[str, Any]) -> int | None:
     ASCII digits (WebOb reads no length then)."""
     length = environ.get('CONTENT_LENGTH')
     if length and length.isascii() and length.isdigit():
-        return content_length(length)
+        return int(length) if len(length) <= 18 else content_length(length)
     return None
 
 
