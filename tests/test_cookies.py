@@ -463,6 +463,8 @@ def test_signed_cookie_reads_back_what_it_wrote_as_webob_did(value, secure, othe
 @example(text='"')
 @example(text='""')
 @example(text=' "a"')
+@example(text='{"a": 1} ')
+@example(text='[1] x')
 def test_json_value_reads_as_json_does(text):
     try:
         expected = json.loads(text)

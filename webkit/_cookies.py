@@ -140,9 +140,19 @@ def json_value(text: str) -> Any:
             and '\\' not in inner and inner.isprintable()):
         return inner  # a string of nothing JSON escapes (every CSRF token), as json.loads reads it
     try:
+        # json.loads() without its two searches for whitespace around the value.
+        value, end = _DECODER.raw_decode(text)
+        if end == len(text):
+            return value
+    except ValueError:
+        pass
+    try:  # whitespace around it (never in a cookie webkit wrote), or no JSON
         return json.loads(text)
     except ValueError:  # signed by us, so never in practice
         return None
+
+
+_DECODER = json.JSONDecoder()
 
 
 class _Rotation:
