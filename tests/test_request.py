@@ -379,6 +379,23 @@ def test_request_content_length_limit_is_exact(size, status):
         assert res.text == str(size)
 
 
+@pytest.mark.parametrize('size, refused', [(100, False), (101, True)])
+def test_request_body_read_directly_keeps_the_limit_unread(size, refused):
+    # A small limit, under the size WebOb would spool to a file: read by
+    # req.body itself (no dispatcher checked it first), nothing is read.
+    class Small(Request):
+        max_body_size = 100
+
+    req = Small.blank('/', method='POST')
+    req.environ['wsgi.input'] = _Unreadable() if refused else io.BytesIO(b'x' * size)
+    req.environ['CONTENT_LENGTH'] = str(size)
+    if refused:
+        with pytest.raises(exc.HTTPRequestEntityTooLarge):
+            req.body
+    else:
+        assert req.body == b'x' * size
+
+
 # -- one owner per fact: media types, JSON, nested multipart --------------------
 
 def test_request_media_type_ignores_case_and_parameters():
