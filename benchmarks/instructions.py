@@ -1,7 +1,7 @@
 """Instructions per request, counted by valgrind: the work itself, apart from
 how fast this machine runs it.
 
-    python -m benchmarks.instructions         # under a minute (needs valgrind)
+    python -m benchmarks.instructions         # about two minutes (needs valgrind)
 
 The time of the guarded form is not the sum of its parts' times: run one
 after the other, a request and a render each take longer than alone, more
@@ -19,7 +19,7 @@ import sys
 import time
 
 from . import apps
-from .bench import call
+from .bench import SCENARIOS, call
 
 COUNT = 1000
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,6 +28,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def _render_params():
     from webob.multidict import MultiDict
     return MultiDict([('email', 'nobody'), ('age', '3'), ('csrf_token', apps.TOKEN)])
+
+
+def _handler(name, method, path, body):
+    app = apps.BUILDERS[name](10)[0]
+    return lambda: call(app, method, path, body)
 
 
 def _guarded(name):
@@ -46,8 +51,11 @@ def _falcon_render():
     return lambda: apps.refill(params, apps.GUARDED_FORM)
 
 
-#: (label, framework) -> a builder of the call to count.
+#: (label, framework) -> a builder of the call to count: the handler shapes
+#: of the benchmark's first table, the guarded form and its refill.
 WORK = {
+    **{(label, name): (lambda name=name, shape=shape: _handler(name, *shape))
+       for label, *shape in SCENARIOS[:6] for name in ('webkit', 'falcon')},
     ('form POST, session + CSRF', 'webkit'): lambda: _guarded('webkit'),
     ('form POST, session + CSRF', 'falcon'): lambda: _guarded('falcon'),
     ('the refill alone', 'webkit'): _webkit_render,
@@ -68,7 +76,8 @@ def _instructions(index, count):
     result = subprocess.run(
         ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null',
          sys.executable, '-m', 'benchmarks.instructions', '--run', str(index), str(count)],
-        cwd=ROOT, capture_output=True, text=True, check=True)
+        cwd=ROOT, capture_output=True, text=True, check=True,
+        env={**os.environ, 'PYTHONHASHSEED': '0'})  # the same count on every run
     return int(re.search(r'I\s+refs:\s+([\d,]+)', result.stderr)[1].replace(',', ''))
 
 
