@@ -171,6 +171,8 @@ def webkit(extra):
         routes.connect('response', '/resp/{item}', 'response')
         routes.connect('json', '/json', 'json', methods=['POST'])
         routes.connect('guarded', '/guarded', 'guarded', methods=['POST'])
+        routes.connect('guard', '/guard', 'guard', methods=['POST'])
+        routes.connect('twice', '/twice', 'twice', methods=['POST'])
         for i, path in enumerate(_extra(extra)):
             routes.connect(f'r{i}', path, 'view')
 
@@ -207,6 +209,15 @@ def webkit(extra):
             from webkit import session
             session(req).get('user')  # whose form it is: the session is read
             return self.form(req)
+
+        def guard(self, req):  # the guarded form's handler without its page
+            from webkit import session
+            session(req).get('user')
+            return ''
+
+        def twice(self, req):  # the guarded form's handler, its page made twice
+            self.form(req)
+            return self.guarded(req)
 
         __call__ = routes
 
@@ -313,6 +324,17 @@ def falcon(extra):
             resp.content_type = 'text/html'
             resp.text = refill(req.context.form, GUARDED_FORM)  # the form the guard read
 
+    class Guard:  # the guarded form's responder without its page
+        def on_post(self, req, resp):
+            req.context.session.get('user')
+            resp.content_type = 'text/html'
+            resp.text = ''
+
+    class Twice(Guarded):  # the guarded form's responder, its page made twice
+        def on_post(self, req, resp):
+            refill(req.context.form, GUARDED_FORM)
+            super().on_post(req, resp)
+
     app = fc.App()
     app.req_options.auto_parse_form_urlencoded = False
     app.add_route('/', Index())
@@ -326,6 +348,8 @@ def falcon(extra):
     app.add_route('/resp/{item}', view)  # a responder always answers through resp
     app.add_route('/json', Json())
     app.add_route('/guarded', Guarded())
+    app.add_route('/guard', Guard())
+    app.add_route('/twice', Twice())
     for path in _extra(extra):
         app.add_route(path, view)
     return app, None

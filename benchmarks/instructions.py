@@ -1,7 +1,14 @@
 """Instructions per request, counted by valgrind: the work itself, apart from
 how fast this machine runs it.
 
-    python -m benchmarks.instructions         # about two minutes (needs valgrind)
+    python -m benchmarks.instructions         # about three minutes (needs valgrind)
+
+Rows: the handler shapes of the benchmark's first table; the guarded form;
+the same request to a handler that reads the session and returns an empty
+page (the guard alone: sessions, CSRF, the form read for its token), and
+to one that makes its page twice (what a second render costs within a
+request); and the refill alone, of the same page with the same values on
+both sides.
 
 The time of the guarded form is not the sum of its parts' times: run one
 after the other, a request and a render each take longer than alone, more
@@ -35,15 +42,16 @@ def _handler(name, method, path, body):
     return lambda: call(app, method, path, body)
 
 
-def _guarded(name):
+def _guarded(name, path='/guarded'):
     app, (cookie, body) = apps.GUARDED[name](10)
-    return lambda: call(app, 'POST', '/guarded', body, cookie)
+    return lambda: call(app, 'POST', path, body, cookie)
 
 
 def _webkit_render():
     from webkit.forms import render_form
     params = _render_params()
-    return lambda: render_form(apps.FORM, params, {'email': 'Enter an email'})
+    # The page Falcon's handler refills, token field included, with the same values.
+    return lambda: render_form(apps.GUARDED_FORM, params, {'email': 'Enter an email'})
 
 
 def _falcon_render():
@@ -58,6 +66,10 @@ WORK = {
        for label, *shape in SCENARIOS[:6] for name in ('webkit', 'falcon')},
     ('form POST, session + CSRF', 'webkit'): lambda: _guarded('webkit'),
     ('form POST, session + CSRF', 'falcon'): lambda: _guarded('falcon'),
+    ('the same, without the page', 'webkit'): lambda: _guarded('webkit', '/guard'),
+    ('the same, without the page', 'falcon'): lambda: _guarded('falcon', '/guard'),
+    ('the same, page made twice', 'webkit'): lambda: _guarded('webkit', '/twice'),
+    ('the same, page made twice', 'falcon'): lambda: _guarded('falcon', '/twice'),
     ('the refill alone', 'webkit'): _webkit_render,
     ('the refill alone', 'falcon'): _falcon_render,
 }
