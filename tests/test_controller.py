@@ -343,3 +343,20 @@ def test_controller_own_special_vars_are_kept_from_the_action():
     routes.connect('f', '/{action}/{id}.{format}', type('Plain', (Controller,), {
         'view': lambda self, id: id}))
     assert TestApp(routes).get('/view/3.json', status=404).status_int == 404
+
+
+def test_controller_init_replacing_urlvars_chooses_the_action():
+    class Pages(Controller):
+        def __init__(self, req, app=None):
+            super().__init__(req, app)
+            req.urlvars = {**req.urlvars, 'action': 'show'}
+
+        def index(self, slug):
+            return 'index ' + slug
+
+        def show(self, slug):
+            return 'show ' + slug
+
+    routes = Dispatcher()
+    routes.connect('p', '/{slug}', Pages)
+    assert TestApp(routes).get('/hello').text == 'show hello'

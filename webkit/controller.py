@@ -219,7 +219,7 @@ class Controller:
         """Run the action ``urlvars`` choose (the dispatcher's, passed directly)."""
         special = self.special_vars
         if special is _SPECIAL_VARS:  # the usual two, taken out directly
-            kwargs = urlvars.copy()
+            kwargs = dict(urlvars)
             action = self._actions.get(kwargs.pop('action', 'index'))
             kwargs.pop('controller', None)
         else:

@@ -272,7 +272,8 @@ class Dispatcher(_wsgi.Layer):
         # Every request to an application calls it through here: the last
         # one made is kept (and so is that application, as long as this).
         bound = self._bound
-        if bound is None or bound.app is not instance or bound.RequestClass is not self.RequestClass:
+        if (bound is None or bound.app is not instance or bound.dispatcher is not self
+                or bound.RequestClass is not self.RequestClass):  # a copy keeps the original's
             bound = self._bound = _BoundDispatcher(self, instance)
         return bound
 
@@ -335,7 +336,9 @@ class Dispatcher(_wsgi.Layer):
         if route.kind == 'view':
             return route.target(req, **found)
         controller = route.target(req, app if app is not None else self)
-        if type(controller).__call__ is _CONTROLLER_CALL and type(req).urlvars is _URLVARS:
+        kind = type(controller)
+        if (kind.__call__ is _CONTROLLER_CALL and kind.__init__ is _CONTROLLER_INIT
+                and type(req).urlvars is _URLVARS):
             return controller._act(found)  # what it would read in req.urlvars
         return controller()
 
@@ -423,6 +426,7 @@ def _call_method(app: object, attr: Any, req: Request, urlvars: dict[str, Any]) 
 
 
 _CONTROLLER_CALL = Controller.__call__
+_CONTROLLER_INIT = Controller.__init__
 _URLVARS = Request.urlvars
 
 
