@@ -396,11 +396,38 @@ def test_request_body_read_directly_keeps_the_limit_unread(size, refused):
         assert req.body == b'x' * size
 
 
+def test_request_body_read_directly_runs_a_subclass_check():
+    # A subclass's own check (a limit per media type, say) holds for a body
+    # read directly, within max_body_size too.
+    class Plain(Request):
+        def check_body_size(self):
+            if self.media_type == 'text/plain':
+                raise exc.HTTPRequestEntityTooLarge('no text bodies')
+
+    req = Plain.blank('/', method='POST', body=b'a=1', content_type='text/plain')
+    req.environ['wsgi.input'] = _Unreadable()
+    req.environ['webob.is_body_seekable'] = False
+    with pytest.raises(exc.HTTPRequestEntityTooLarge):
+        req.body
+
+
 # -- one owner per fact: media types, JSON, nested multipart --------------------
 
 def test_request_media_type_ignores_case_and_parameters():
     req = Request.blank('/', content_type='Application/JSON; charset=UTF-8')
     assert req.media_type == 'application/json'
+
+
+def test_request_media_type_follows_a_subclass_content_type():
+    class Form(Request):
+        @property
+        def content_type(self):
+            return 'Application/X-WWW-Form-Urlencoded'
+
+    req = Form.blank('/', method='POST', body=b'a=1')
+    req.environ['CONTENT_TYPE'] = 'text/plain'
+    assert req.media_type == 'application/x-www-form-urlencoded'
+    assert req.POST['a'] == '1'
 
 
 def test_request_json_body_keeps_webobs_setter():

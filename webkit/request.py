@@ -357,8 +357,11 @@ class Request(webob.Request):
     @property
     def media_type(self) -> str:
         """The media type of the body (``'application/json'``), lower case, or ``''``."""
-        # WebOb's content_type, read from the environ directly: it is read
-        # for every form and JSON body, and by the CSRF check.
+        # WebOb's content_type, read from the environ directly (it is read
+        # for every form and JSON body, and by the CSRF check) unless a
+        # subclass says otherwise.
+        if type(self).content_type is not _CONTENT_TYPE:
+            return str(self.content_type).split(';', 1)[0].lower()
         return self.environ.get('CONTENT_TYPE', '').split(';', 1)[0].lower()
 
     # -- the body, limited where it is read --------------------------------
@@ -406,8 +409,8 @@ class Request(webob.Request):
         # A body of known length that WebOb would keep in memory too (a
         # form, a JSON document): read at once, where WebOb's general copy
         # costs ten times the read. Larger ones spill to a temporary file.
-        if size > self.max_body_size:
-            self.check_body_size()  # refused
+        if size > self.max_body_size or type(self).check_body_size is not _CHECK_BODY_SIZE:
+            self.check_body_size()  # refused, or a subclass's own check
         stream = env['wsgi.input']
         data = b''
         while len(data) < size:
@@ -624,6 +627,10 @@ _INFINITY = float('inf')
 # Made once: json.loads() with hooks builds a decoder on every call.
 _JSON_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant,
                                  parse_float=_finite)
+
+
+_CONTENT_TYPE = Request.content_type
+_CHECK_BODY_SIZE = Request.check_body_size
 
 
 def _declared_length(environ: dict[str, Any]) -> int | None:
