@@ -161,8 +161,10 @@ class _Rotation:
     def __init__(self, secrets: Sequence[str], salt: str) -> None:
         self.signers = [SignedSerializer(secret, salt) for secret in secrets]
         # Keyed once: keying an HMAC costs more than hashing a cookie with it.
-        self._macs = [hmac.new(signer.salted_secret, digestmod=signer.hashalg)
-                      for signer in self.signers]
+        # Copied and fed as OpenSSL's own object where the standard library's
+        # wrapper holds one, without the wrapper's four Python calls a cookie.
+        self._macs = [getattr(mac, '_hmac', None) or mac for mac in (
+            hmac.new(signer.salted_secret, digestmod=signer.hashalg) for signer in self.signers)]
         self._size = self.signers[0].digest_size
 
     def dumps(self, value: Any) -> bytes:
