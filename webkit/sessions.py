@@ -103,11 +103,13 @@ class Sessions(_wsgi.Layer):
         if stored is None or text is None:  # a new session
             changed = bool(data)
         else:
-            # The cookie's own JSON is the session as it was: written out as
-            # WebOb wrote it, an unchanged session gives the same text (one
-            # json.dumps, not two). Only other text is compared in a
-            # canonical form, which a change of key order alone passes.
-            changed = json.dumps(stored) != text and (
+            # Unchanged for certain when it reads as it was read: the repr of
+            # what JSON gave tells 1, 1.0 and True apart as JSON does, and
+            # costs a fraction of writing the JSON out. Else the cookie's own
+            # JSON is the session as it was: written out as WebOb wrote it,
+            # an unchanged session gives the same text. Only other text is
+            # compared in a canonical form, which a change of key order alone passes.
+            changed = repr(data) != state.read_as and json.dumps(stored) != text and (
                 _canonical(json.loads(text)['data']) != _canonical(data))
             if not changed and state.resign:
                 # Signed again, as it was: its age goes on (max_age holds).
@@ -137,7 +139,7 @@ class Sessions(_wsgi.Layer):
 class _State:
     """One request's session, read from its cookie when a handler first asks."""
 
-    __slots__ = ('sessions', 'secure', 'data', 'stored', 'text', 'resign')
+    __slots__ = ('sessions', 'secure', 'data', 'stored', 'text', 'resign', 'read_as')
 
     def __init__(self, sessions: Sessions, secure: bool) -> None:
         self.sessions = sessions
@@ -148,6 +150,7 @@ class _State:
         self.stored: dict[str, Any] | None = None
         self.text: str | None = None
         self.resign = False  # signed by an older secret: to be written again
+        self.read_as = ''  # the repr of the session as read from its cookie
 
     def load(self, req: Request) -> dict[str, Any]:
         if self.data is None:
@@ -156,7 +159,11 @@ class _State:
             layer = self.sessions
             self.text, self.resign = layer._cookie.read_signed(req, self.secure) or (None, False)
             self.stored = layer._load(self.text)
-            self.data = {} if self.stored is None else self.stored['data']
+            if self.stored is None:
+                self.data = {}
+            else:
+                self.data = self.stored['data']
+                self.read_as = repr(self.data)
         return self.data
 
 
