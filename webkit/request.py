@@ -141,17 +141,23 @@ def _url_fields(data: bytes, semicolons: bool) -> list[tuple[str, str]]:
     ``int()`` also read ``%2`` and ``% 1``.
     """
     data = data.replace(b'+', b' ')
+    if b'%' not in data:
+        # Most forms have no escape to undo: decoded at once, then split
+        # (no "&", ";" or "=" is ever part of a UTF-8 sequence).
+        text = data.decode('utf-8')
+        parts = text.split('&')
+        if semicolons and ';' in text:
+            parts = [part for piece in parts for part in piece.split(';')]
+        return [field.partition('=')[::2] for field in parts if field]
     fields = data.split(b'&')
     if semicolons and b';' in data:
         fields = [part for piece in fields for part in piece.split(b';')]
     found = []
-    escaped = b'%' in data  # most forms have no escape to undo
     for field in fields:
         if field:
             name, _, value = field.partition(b'=')
-            if escaped:
-                name, value = unquote_to_bytes(name), unquote_to_bytes(value)
-            found.append((name.decode('utf-8'), value.decode('utf-8')))
+            found.append((unquote_to_bytes(name).decode('utf-8'),
+                          unquote_to_bytes(value).decode('utf-8')))
     return found
 
 
