@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from webob.cookies import CookieProfile, RequestCookies, SignedSerializer
 
 from .exc import ConfigurationError
-from .response import Response
+from .response import Response, keep_fresh
 
 __all__ = ['SignedCookie', 'check_secret', 'json_value', 'request_cookie', 'vary_on_cookie']
 
@@ -114,7 +114,7 @@ def vary_on_cookie(resp: Any) -> None:
         # or has as written here (by sessions and CSRF both, say).
         kept = resp._fresh_more.get('vary') if resp._fresh_more else None
         if kept is None:
-            resp.headers['Vary'] = 'Cookie'
+            keep_fresh(resp, 'vary', 'Vary', 'Cookie')
             return
         if kept[1] == 'Cookie':
             return

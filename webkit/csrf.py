@@ -39,6 +39,7 @@ from . import _wsgi
 from ._cookies import SignedCookie, check_secret, json_value, vary_on_cookie
 from .exc import ConfigurationError, MissingLayerError
 from .request import FORM_TYPES, Request
+from .response import Response, keep_fresh
 
 __all__ = ['CSRFProtection', 'CSRFRefused', 'csrf_token', 'load_secret']
 
@@ -191,7 +192,10 @@ def _private(resp: Any) -> None:
     TypeError) once the application has used ``resp.cache_control``.
     """
     vary_on_cookie(resp)
-    resp.headers['Cache-Control'] = 'private, no-store'
+    if isinstance(resp, Response) and resp._fresh_type is not None:
+        keep_fresh(resp, 'cache-control', 'Cache-Control', 'private, no-store')
+    else:
+        resp.headers['Cache-Control'] = 'private, no-store'
 
 
 def csrf_token(req: Request) -> str:

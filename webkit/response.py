@@ -412,17 +412,24 @@ class _FreshHeaders(ResponseHeaders):
         resp = self._resp
         if (lowered is not None and resp._fresh_type is not None and type(value) is str
                 and value.isascii() and value.isprintable()):
-            more = resp._fresh_more
-            if more is None:
-                kind = ('Content-Type', resp._fresh_type)
-                more = resp._fresh_more = (
-                    {'content-length': None, 'content-type': kind} if resp._fresh_type_last
-                    else {'content-type': kind, 'content-length': None})
-            else:
-                more.pop(lowered, None)
-            more[lowered] = (name, value)
+            keep_fresh(resp, lowered, name, value)
             return
         super().__setitem__(name, value)
+
+
+def keep_fresh(resp: Response, lowered: str, name: str, value: str) -> None:
+    """Set header ``name`` (``lowered`` in lower case, and not one WebOb's
+    own code reads) to printable ASCII ``value`` on a fresh ``resp``, as
+    ``resp.headers[name] = value`` does, keeping it fresh."""
+    more = resp._fresh_more
+    if more is None:
+        kind = ('Content-Type', resp._fresh_type)
+        more = resp._fresh_more = (
+            {'content-length': None, 'content-type': kind} if resp._fresh_type_last
+            else {'content-type': kind, 'content-length': None})
+    else:
+        more.pop(lowered, None)
+    more[lowered] = (name, value)
 
 
 # Headers WebOb's own code reads or writes: set, they build the list.
