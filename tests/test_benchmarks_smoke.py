@@ -115,3 +115,21 @@ def test_benchmark_counted_work_runs_and_refills_alike():
     for render in instructions._webkit_render, instructions._falcon_render:
         page = render()()
         assert 'Enter an email' in page and 'value="nobody"' in page
+
+
+def test_benchmark_bytecodes_count_the_work_and_give_the_tracer_back():
+    import sys
+
+    from benchmarks import instructions
+
+    def loop(times):
+        total = 0
+        for number in range(times):
+            total += number
+        return total
+
+    tracer = sys.gettrace()
+    once, twice, ten = (instructions._bytecodes(lambda n=n: loop(n)) for n in (1, 2, 10))
+    assert sys.gettrace() is tracer
+    # Each turn of the loop is the same handful of bytecodes.
+    assert 0 < once < twice and ten - once == 9 * (twice - once)
