@@ -84,20 +84,19 @@ def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
     force_defaults = defaults is not None
     defaults = _text_values(defaults) if force_defaults else {}
     messages = {key: str(value) for key, value in (errors or {}).items()}
+    page = _read(html, form)
     filler = _Filler(defaults, skip_passwords=True, force_defaults=force_defaults,
-                     data_formencode_form=form, data_formencode_ignore=True)
+                     data_formencode_form=form, data_formencode_ignore=page.ignores)
     token = form_field(req) if req is not None else None
-    if token is not None or messages:
-        page = _read(html, form)
-        if token is not None:
-            field, value = token
-            defaults[field] = value
-            # What htmlfill writes for a hidden field filled with the token.
-            filler.token = _start_tag('input', [('type', 'hidden'), ('name', field),
-                                                ('value', value)], False)
-            filler.token_forms = _token_forms(page, req, field)
-        if messages:
-            filler.mark(page, messages)
+    if token is not None:
+        field, value = token
+        defaults[field] = value
+        # What htmlfill writes for a hidden field filled with the token.
+        filler.token = (f'<input type="hidden" name="{escape(field)}" '
+                        f'value="{escape(value)}">')
+        filler.token_forms = _token_forms(page, req, field)
+    if messages:
+        filler.mark(page, messages)
     filler.feed(html)
     filler.close()
     return filler.text()
@@ -147,7 +146,7 @@ class _Filler(htmlfill.FillingParser):
             self._form(attrs, startend)
         elif self.messages and tag == 'form:error':
             self._marker(attrs)
-        elif self.messages and self.fields.get(self.getpos()) in self.messages:
+        elif self.messages and self.fields.get((self.lineno, self.offset)) in self.messages:
             self._field(tag, attrs, startend)
         else:
             super().handle_starttag(tag, attrs, startend)
@@ -264,6 +263,9 @@ class _Page(NamedTuple):
     first_form: _Pos | None
     #: Each POST form: where it starts, its action, the names of its fields.
     post_forms: tuple[tuple[_Pos, str | None, frozenset[str | None]], ...]
+    #: Whether any tag may be marked ``data-formencode-ignore`` (htmlfill
+    #: looks through every tag's attributes for it otherwise).
+    ignores: bool
 
 
 @functools.lru_cache(maxsize=256)
@@ -282,7 +284,8 @@ def _read(html: str, form: str | None) -> _Page:
          frozenset(tag.get('name') for tag in _inside_form(tags, index) if tag.name in _FIELDS))
         for index in forms if (tags[index].get('method') or '').lower() == 'post')
     return _Page(fields, frozenset(fields.values()), markers,
-                 tags[forms[0]].pos if forms else None, post_forms)
+                 tags[forms[0]].pos if forms else None, post_forms,
+                 'data-formencode-ignore' in html.lower())
 
 
 def _token_forms(page: _Page, req: Any, field: str) -> set[_Pos]:
@@ -425,11 +428,13 @@ def _is_file(value: object) -> bool:
 
 def _text_values(params: Any) -> dict[str, Any]:
     """The values of ``params`` a page can show: no file (a browser never fills one in)."""
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in _single_values(params).items():
-        if isinstance(value, list):
-            value = [item for item in value if not _is_file(item)]
-        if not _is_file(value):
+        if type(value) is str:  # nearly every value: nothing to look into
+            values[key] = value
+        elif isinstance(value, list):
+            values[key] = [item for item in value if not _is_file(item)]
+        elif not _is_file(value):
             values[key] = value
     return values
 
