@@ -6,6 +6,7 @@ import re
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from formencode import ForEach, Schema, htmlfill, validators
@@ -15,7 +16,7 @@ from webob.multidict import MultiDict
 from webtest import TestApp
 
 from tests.conftest import PAGE, SECRET, Signup
-from webkit import Request, wsgify
+from webkit import Request, forms, wsgify
 from webkit.csrf import form_field
 from webkit.forms import (FORM_ERROR, _message, _message_id, _posts_here, _single_values,
                           flatten_errors, json_body, json_errors, negotiate, render_form,
@@ -626,6 +627,32 @@ PAGE_PIECES = ['Q&A', '&', '&#', '&#x', '&amp', '&amp;', '<', '<!--', '-->', '<p
        defaults=st.sampled_from([None, {}, {'a': 'x'}]))
 def test_render_form_gives_back_a_page_without_fields_whole(page, defaults):
     assert render_form(page, defaults) == page
+
+
+class _ParsingFiller(forms._Filler):
+    """The filler parsing the page itself, as htmlfill's parser does: what
+    telling it the page's reading again must write, character for character."""
+
+    goahead = HTMLParser.goahead
+    get_starttag_text = HTMLParser.get_starttag_text
+
+
+@DIFFERENTIAL
+@given(page=st.one_of(pages, st.lists(st.one_of(st.sampled_from(PAGE_PIECES), field, marker,
+                                                form_tag, st.just('</form>')),
+                                      max_size=12).map(''.join)),
+       defaults=st.one_of(st.none(), values),
+       errors=st.one_of(st.none(), st.dictionaries(st.sampled_from(NAMES + ['ghost']),
+                                                   messages, min_size=1)),
+       token_field=st.sampled_from([None, 'csrf_token', 'a']),
+       form=st.sampled_from([None, None, 'a']))
+def test_render_form_tells_the_page_read_once_as_parsing_it_would(page, defaults, errors,
+                                                                  token_field, form):
+    req = token_request(token_field) if token_field else None
+    told = _outcome(render_form, page, defaults, errors, req, form)
+    with mock.patch.object(forms, '_Filler', _ParsingFiller):
+        parsed = _outcome(render_form, page, defaults, errors, req, form)
+    assert told == parsed
 
 
 def test_render_form_keeps_the_last_text_after_a_form():

@@ -48,6 +48,11 @@ _AUTHORITY_END = re.compile(r'[/?#]')
 #: Where a tag starts, as ``HTMLParser.getpos()`` gives it: ``(line, column)``.
 _Pos = tuple[int, int]
 _Attrs = list[tuple[str, str | None]]
+#: One thing the parser met, as it tells htmlfill's parser: the handler, its
+#: arguments, where it starts (line, column), and a start tag's own text.
+_Event = tuple[str, tuple[Any, ...], int, int, str | None]
+#: The events of a page up to some point, and where the parser then stands.
+_Reading = tuple[tuple[_Event, ...], _Pos]
 
 
 def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
@@ -85,8 +90,9 @@ def render_form(html: str | bytes, defaults: Mapping[str, Any] | None = None,
     defaults = _text_values(defaults) if force_defaults else {}
     messages = {key: str(value) for key, value in (errors or {}).items()}
     page = _read(html, form)
-    filler = _Filler(defaults, skip_passwords=True, force_defaults=force_defaults,
-                     data_formencode_form=form, data_formencode_ignore=page.ignores)
+    filler = _Filler(page.reading, defaults, skip_passwords=True,
+                     force_defaults=force_defaults, data_formencode_form=form,
+                     data_formencode_ignore=page.ignores)
     token = form_field(req) if req is not None else None
     if token is not None:
         field, value = token
@@ -114,8 +120,11 @@ class _Filler(htmlfill.FillingParser):
     page: that comes from :func:`_read`.
     """
 
-    def __init__(self, defaults: dict[str, Any], **options: Any) -> None:
+    def __init__(self, reading: tuple['_Reading', '_Reading'], defaults: dict[str, Any],
+                 **options: Any) -> None:
         super().__init__(defaults, **options)
+        self.reading = reading  # the page's, from _read: told again, not parsed
+        self.starttag_text = ''
         self.messages: dict[str, str] = {}  # by name; FillingParser's errors stay empty
         self.fields: dict[_Pos, str] = {}
         self.shown: set[str | None] = set()
@@ -123,6 +132,20 @@ class _Filler(htmlfill.FillingParser):
         self.form_message_at: _Pos | None = None
         self.token = ''  # the token's hidden field, written out
         self.token_forms: set[_Pos] = set()
+
+    # The page is not parsed again: what its reading met (_read, once per
+    # page) is told to htmlfill's handlers as the parser would tell them.
+    def goahead(self, end: bool) -> None:
+        events, stop = self.reading[end]
+        for handler, args, self.lineno, self.offset, text in events:
+            if text is not None:  # a start tag: htmlfill edits its attributes in place
+                self.starttag_text = text
+                args = (args[0], list(args[1]))
+            getattr(self, handler)(*args)
+        self.lineno, self.offset = stop
+
+    def get_starttag_text(self) -> str:
+        return self.starttag_text
 
     def mark(self, page: '_Page', messages: dict[str, str]) -> None:
         """Show ``messages`` beside their fields, at their markers, or as the form's."""
@@ -139,8 +162,8 @@ class _Filler(htmlfill.FillingParser):
             else:
                 self.form_message, self.form_message_at = message, page.first_form
 
-    # A tag starts at the same (line, column) here as in _Scanner's reading:
-    # both are the standard library's HTMLParser.
+    # A tag starts at the same (line, column) here as in _Reader's reading:
+    # its events are told again here.
     def handle_starttag(self, tag: str, attrs: _Attrs, startend: bool = False) -> None:
         if tag == 'form':
             self._form(attrs, startend)
@@ -225,30 +248,64 @@ def _get(attrs: _Attrs, key: str) -> Any:
     return next((value for name, value in attrs if name == key), None)
 
 
-class _Scanner(HTMLParser):
-    """The form, field and marker tags of a page, with their positions."""
+class _Reader(HTMLParser):
+    """A page read once as htmlfill's parser reads it (references apart from
+    text): each event it met, with where it starts, to be told again to
+    every filling of the same page; and the form, field and marker tags."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)  # as htmlfill's RewritingParser
+        self.events: list[_Event] = []
         self.tags: list[_Tag] = []
 
     @classmethod
-    def scan(cls, html: str) -> list[_Tag]:
-        scanner = cls()
-        scanner.feed(html)
-        scanner.close()
-        return scanner.tags
+    def read(cls, html: str) -> tuple[list[_Tag], tuple[_Reading, _Reading]]:
+        """The tags of ``html``; its events up to the end of ``feed()``, and of ``close()``."""
+        reader = cls()
+        reader.feed(html)
+        fed = (tuple(reader.events), reader.getpos())
+        reader.events = []
+        reader.close()
+        return reader.tags, (fed, (tuple(reader.events), reader.getpos()))
 
-    def handle_starttag(self, tag: str, attrs: _Attrs) -> None:
+    def _keep(self, handler: str, *args: Any) -> None:
+        self.events.append((handler, args, self.lineno, self.offset, None))
+
+    def handle_starttag(self, tag: str, attrs: _Attrs,
+                        handler: str = 'handle_starttag') -> None:
+        self.events.append((handler, (tag, attrs), self.lineno, self.offset,
+                            self.get_starttag_text()))
         if tag in _SCANNED:
             self.tags.append(_Tag(tag, attrs, self.getpos()))
 
     def handle_startendtag(self, tag: str, attrs: _Attrs) -> None:
-        self.handle_starttag(tag, attrs)
+        self.handle_starttag(tag, attrs, 'handle_startendtag')
 
     def handle_endtag(self, tag: str) -> None:
+        self._keep('handle_endtag', tag)
         if tag == 'form':
             self.tags.append(_Tag(tag, [], self.getpos(), closing=True))
+
+    def handle_data(self, data: str) -> None:
+        self._keep('handle_data', data)
+
+    def handle_charref(self, name: str) -> None:
+        self._keep('handle_charref', name)
+
+    def handle_entityref(self, name: str) -> None:
+        self._keep('handle_entityref', name)
+
+    def handle_comment(self, data: str) -> None:
+        self._keep('handle_comment', data)
+
+    def handle_decl(self, decl: str) -> None:
+        self._keep('handle_decl', decl)
+
+    def handle_pi(self, data: str) -> None:
+        self._keep('handle_pi', data)
+
+    def unknown_decl(self, data: str) -> None:
+        self._keep('unknown_decl', data)
 
 
 class _Page(NamedTuple):
@@ -263,6 +320,8 @@ class _Page(NamedTuple):
     first_form: _Pos | None
     #: Each POST form: where it starts, its action, the names of its fields.
     post_forms: tuple[tuple[_Pos, str | None, frozenset[str | None]], ...]
+    #: What the parser met up to the end of ``feed()``, and of ``close()``.
+    reading: tuple['_Reading', '_Reading']
     #: Whether any tag may be marked ``data-formencode-ignore`` (htmlfill
     #: looks through every tag's attributes for it otherwise).
     ignores: bool
@@ -272,7 +331,7 @@ class _Page(NamedTuple):
 def _read(html: str, form: str | None) -> _Page:
     """``html`` read once per distinct page (and ``form``): a form's template
     gives the same text request after request, errors and token aside."""
-    tags = _Scanner.scan(html)
+    tags, reading = _Reader.read(html)
     fields = {tag.pos: tag.get('name') for tag in tags
               if tag.name in _FIELDS and tag.get('name') is not None
               and tag.get('data-formencode-ignore') is None
@@ -284,7 +343,7 @@ def _read(html: str, form: str | None) -> _Page:
          frozenset(tag.get('name') for tag in _inside_form(tags, index) if tag.name in _FIELDS))
         for index in forms if (tags[index].get('method') or '').lower() == 'post')
     return _Page(fields, frozenset(fields.values()), markers,
-                 tags[forms[0]].pos if forms else None, post_forms,
+                 tags[forms[0]].pos if forms else None, post_forms, reading,
                  'data-formencode-ignore' in html.lower())
 
 
