@@ -8,7 +8,8 @@ the same request to a handler that reads the session and returns an empty
 page (the guard alone: sessions, CSRF, the form read for its token), and
 to one that makes its page twice (what a second render costs within a
 request); and the refill alone, of the same page with the same values on
-both sides.
+both sides, and of a page never seen before on every call (webkit reads
+a page once and fills it from that reading afterwards).
 
 The time of the guarded form is not the sum of its parts' times: run one
 after the other, a request and a render each take longer than alone, more
@@ -25,6 +26,7 @@ C of a hash, a regular expression or a parser runs fast). Where the two
 frameworks' ratios of instructions and of time differ, this one usually
 lies close to the time's.
 """
+import itertools
 import os
 import re
 import shutil
@@ -54,16 +56,23 @@ def _guarded(name, path='/guarded'):
     return lambda: call(app, 'POST', path, body, cookie)
 
 
-def _webkit_render():
+def _pages(new_each_time):
+    """The page to refill on each call: always the same, or one never seen before."""
+    if not new_each_time:
+        return itertools.repeat(apps.GUARDED_FORM)
+    return (apps.GUARDED_FORM.replace('<form', f'<!-- {n} --><form') for n in itertools.count())
+
+
+def _webkit_render(new_each_time=False):
     from webkit.forms import render_form
-    params = _render_params()
+    params, pages = _render_params(), _pages(new_each_time)
     # The page Falcon's handler refills, token field included, with the same values.
-    return lambda: render_form(apps.GUARDED_FORM, params, {'email': 'Enter an email'})
+    return lambda: render_form(next(pages), params, {'email': 'Enter an email'})
 
 
-def _falcon_render():
-    params = _render_params()
-    return lambda: apps.refill(params, apps.GUARDED_FORM)
+def _falcon_render(new_each_time=False):
+    params, pages = _render_params(), _pages(new_each_time)
+    return lambda: apps.refill(params, next(pages))
 
 
 #: (label, framework) -> a builder of the call to count: the handler shapes
@@ -79,6 +88,10 @@ WORK = {
     ('the same, page made twice', 'falcon'): lambda: _guarded('falcon', '/twice'),
     ('the refill alone', 'webkit'): _webkit_render,
     ('the refill alone', 'falcon'): _falcon_render,
+    # webkit reads a page once and fills it from that reading after: a page
+    # that differs on every request (its text made per request) is read each time.
+    ('the refill, a new page each time', 'webkit'): lambda: _webkit_render(True),
+    ('the refill, a new page each time', 'falcon'): lambda: _falcon_render(True),
 }
 
 
