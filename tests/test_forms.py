@@ -655,6 +655,18 @@ def test_render_form_tells_the_page_read_once_as_parsing_it_would(page, defaults
     assert told == parsed
 
 
+def test_render_form_fills_a_long_page_without_keeping_it():
+    text = 'x' * forms._KEPT_PAGE_SIZE
+    before = forms._read_kept.cache_info()
+    filled = render_form(f'<form method="post"><textarea name="a">{text}</textarea></form>',
+                         {'a': 'new'})
+    assert filled == '<form method="post"><textarea name="a">new</textarea></form>'
+    assert forms._read_kept.cache_info() == before
+    page = '<form method="post"><input name="a"></form>'
+    assert render_form(page, {'a': '1'}) == render_form(page, {'a': '1'})
+    assert forms._read_kept.cache_info().hits > before.hits
+
+
 def test_render_form_keeps_the_last_text_after_a_form():
     filled = render_form('<form><input name="a"></form>AT&T', {'a': '1'})
     assert filled == '<form><input name="a" value="1"></form>AT&T'

@@ -327,10 +327,20 @@ class _Page(NamedTuple):
     ignores: bool
 
 
-@functools.lru_cache(maxsize=256)
+#: Pages up to this many characters are read once and kept (with their
+#: reading, about as large again); longer ones are read on every fill.
+_KEPT_PAGE_SIZE = 64 * 1024
+
+
 def _read(html: str, form: str | None) -> _Page:
     """``html`` read once per distinct page (and ``form``): a form's template
     gives the same text request after request, errors and token aside."""
+    if len(html) > _KEPT_PAGE_SIZE:
+        return _read_page(html, form)
+    return _read_kept(html, form)
+
+
+def _read_page(html: str, form: str | None) -> _Page:
     tags, reading = _Reader.read(html)
     fields = {tag.pos: tag.get('name') for tag in tags
               if tag.name in _FIELDS and tag.get('name') is not None
@@ -345,6 +355,9 @@ def _read(html: str, form: str | None) -> _Page:
     return _Page(fields, frozenset(fields.values()), markers,
                  tags[forms[0]].pos if forms else None, post_forms, reading,
                  'data-formencode-ignore' in html.lower())
+
+
+_read_kept = functools.lru_cache(maxsize=256)(_read_page)
 
 
 def _token_forms(page: _Page, req: Any, field: str) -> set[_Pos]:
