@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 import webob
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from webtest import TestApp
 
@@ -41,6 +41,20 @@ class Data(bytes):
     """bytes of another type."""
 
 
+# Cookies set with their settings (no max_age: its Expires is the time it
+# was set), deleted and unset.
+cookie_steps = st.one_of(
+    st.tuples(st.just('set_cookie_with'), st.sampled_from(['a', 'b', 'a b']),
+              st.fixed_dictionaries({}, optional={
+                  'value': st.sampled_from([None, 'x', 'é', 'a;b', '']),
+                  'path': st.sampled_from(['/', '/x', None]),
+                  'domain': st.sampled_from(['example.org', None]),
+                  'secure': st.booleans(), 'httponly': st.booleans(),
+                  'samesite': st.sampled_from(['lax', 'Strict', None]),
+                  'comment': st.sampled_from(['c', None]),
+                  'overwrite': st.booleans()})),
+    st.tuples(st.sampled_from(['delete_cookie', 'unset_cookie']), st.sampled_from(['a', 'b'])),
+)
 steps = st.lists(st.one_of(
     st.tuples(st.just('write'), st.one_of(text, st.binary(max_size=8), st.integers(),
                                            text.map(Markup), st.binary(max_size=8).map(Data))),
@@ -60,6 +74,7 @@ steps = st.lists(st.one_of(
     st.tuples(st.just('content_length'), st.sampled_from([None, 0, 5])),
     st.tuples(st.just('charset'), st.sampled_from(['latin-1', 'UTF-8', None])),
     st.tuples(st.just('set_cookie'), st.sampled_from(['a', 'b']), latin),
+    cookie_steps,
     st.tuples(st.just('body'), st.binary(max_size=8)),
     st.tuples(st.just('app_iter'), st.lists(st.binary(max_size=4), max_size=2)),
     # Reads, which build a fresh response's header list, and what follows them.
@@ -93,6 +108,12 @@ def _apply(resp, step):
         resp.headers[args[0]] = args[1]
     elif kind == 'set_cookie':
         resp.set_cookie(*args)
+    elif kind == 'set_cookie_with':
+        resp.set_cookie(args[0], **args[1])
+    elif kind == 'delete_cookie':
+        resp.delete_cookie(args[0])
+    elif kind == 'unset_cookie':
+        resp.unset_cookie(args[0], strict=False)
     elif kind == 'app_iter':
         resp.app_iter = iter(args[0])  # a generator-like body, read again by write
     elif kind == 'extend_app_iter':  # a body list changed in place, by whoever holds it
@@ -172,10 +193,12 @@ fresh_steps = st.lists(st.one_of(
     st.tuples(st.sampled_from(['hold_headers', 'del_held_header', 'read_held_header',
                                'read_headerlist', 'copy_headers', 'pickle'])),
     st.tuples(st.just('headerlist'), st.just([('X-A', '1')])),
+    cookie_steps, cookie_steps,
 ), max_size=6)
 
 
 @settings(max_examples=300, deadline=None)
+@example([('set_cookie_with', 'a', {}), ('header', 'Set-Cookie', '1')])  # the cookie goes
 @given(fresh_steps)
 def test_headers_set_on_a_fresh_response_as_webob_sets_them(steps):
     assert _outcome(Response, None, {}, steps) == _outcome(webob.Response, None, {}, steps)

@@ -42,10 +42,13 @@ Anything else is WebOb's own code, unchanged.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 
 import webob
 import webob.headers
+from webob.compat import bytes_
+from webob.cookies import make_cookie
 from webob.response import CHARSET_RE, EmptyResponse
 
 TYPE_CHECKING = False
@@ -287,6 +290,26 @@ class Response(webob.Response, metaclass=_ResponseType):
                             webob.Response.content_type.fdel,
                             doc=webob.Response.content_type.__doc__)
 
+    def set_cookie(self, name: str, value: str | bytes | None = '', max_age: Any = None,
+                   path: str = '/', domain: str | None = None, secure: bool = False,
+                   httponly: bool = False, comment: str | None = None, expires: Any = None,
+                   overwrite: bool = False, samesite: str | None = None) -> None:
+        """Add a cookie, as WebOb's ``set_cookie`` does."""
+        if self._fresh_type is None or expires is not None or overwrite:
+            # WebOb's way (the header list read, or its deprecated expires).
+            return super().set_cookie(name, value, max_age, path, domain, secure, httponly,
+                                      comment, expires, overwrite, samesite)
+        cookie = make_cookie(name, bytes_(value, 'utf-8'), max_age=max_age, path=path,
+                             domain=domain, secure=secure, httponly=httponly,
+                             comment=comment, samesite=samesite)
+        if not (cookie.isascii() and cookie.isprintable()):
+            self._headerlist.append(('Set-Cookie', cookie))  # built, for the guard to check
+            return None
+        # Kept as a value too, each under a key of its own: the list WebOb
+        # would build gets every cookie, in the order they were set.
+        keep_fresh(self, f'set-cookie {next(_COOKIES)}', 'Set-Cookie', cookie)
+        return None
+
     def _get_charset(self) -> str | None:
         # WebOb's getter (the last Content-Type's charset), without the
         # headers view: every str a handler returns is encoded in it.
@@ -433,9 +456,11 @@ def keep_fresh(resp: Response, lowered: str, name: str, value: str) -> None:
 
 
 # Headers WebOb's own code reads or writes: set, they build the list.
-_OWN_WAY = frozenset(['content-type', 'content-length', 'location'])
+_OWN_WAY = frozenset(['content-type', 'content-length', 'location', 'set-cookie'])
 # Header names a fresh response keeps values of -> their lower case.
 _FRESH_NAMES: dict[str, str] = {}
+# What tells apart the keys of the cookies a fresh response keeps.
+_COOKIES = itertools.count()
 
 
 @functools.lru_cache(maxsize=64)
