@@ -90,8 +90,8 @@ WORK = {
     ('the refill alone', 'falcon'): _falcon_render,
     # webkit reads a page once and fills it from that reading after: a page
     # that differs on every request (its text made per request) is read each time.
-    ('the refill, a new page each time', 'webkit'): lambda: _webkit_render(True),
-    ('the refill, a new page each time', 'falcon'): lambda: _falcon_render(True),
+    ('the refill, a page never seen', 'webkit'): lambda: _webkit_render(True),
+    ('the refill, a page never seen', 'falcon'): lambda: _falcon_render(True),
 }
 
 
