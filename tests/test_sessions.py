@@ -388,6 +388,24 @@ def test_session_keys_json_makes_text_are_compared_as_text():
     assert [app.get('/').text for _ in range(3)] == ['1', '2', '3']
 
 
+def test_session_holding_what_has_no_repr_is_not_saved_but_the_answer_goes_out(caplog):
+    class Opaque:
+        def __repr__(self):
+            raise RuntimeError('no repr')
+
+    @wsgify
+    def keep(req):
+        session(req)['thing'] = Opaque()
+        return 'kept'
+
+    client = TestApp(Sessions(keep, SECRET))
+    client.set_cookie('webkit_session', _signed_session({'at': int(time.time()),
+                                                         'data': {'n': 1}}))
+    resp = client.get('/', status=200)
+    assert resp.text == 'kept' and 'Set-Cookie' not in resp.headers
+    assert 'session not saved, not JSON' in caplog.text
+
+
 def test_session_that_is_not_json_is_not_saved_but_the_answer_goes_out(caplog):
     @wsgify
     def tag(req):

@@ -109,7 +109,11 @@ class Sessions(_wsgi.Layer):
             # JSON is the session as it was: written out as WebOb wrote it,
             # an unchanged session gives the same text. Only other text is
             # compared in a canonical form, which a change of key order alone passes.
-            changed = repr(data) != state.read_as and json.dumps(stored) != text and (
+            try:
+                read_as = repr(data)
+            except Exception:  # no JSON value has such a repr: json.dumps says why
+                read_as = None
+            changed = read_as != state.read_as and json.dumps(stored) != text and (
                 _canonical(json.loads(text)['data']) != _canonical(data))
             if not changed and state.resign:
                 # Signed again, as it was: its age goes on (max_age holds).
