@@ -638,6 +638,11 @@ class _ParsingFiller(forms._Filler):
 
 
 @DIFFERENTIAL
+# Every kind of event the parser has: a marked section, a declaration, a
+# processing instruction, a comment, references, text kept back at the end.
+@example(page='<!DOCTYPE html><![CDATA[x]]><?pi x?><!-- c --><form method="post">'
+              '<input name="a" value="&amp;&#39;">AT&T</form>Q&A', defaults={'a': 'x'},
+         errors={'a': 'Bad'}, token_field='csrf_token', form=None)
 @given(page=st.one_of(pages, st.lists(st.one_of(st.sampled_from(PAGE_PIECES), field, marker,
                                                 form_tag, st.just('</form>')),
                                       max_size=12).map(''.join)),
