@@ -286,26 +286,11 @@ class _Reader(HTMLParser):
         if tag == 'form':
             self.tags.append(_Tag(tag, [], self.getpos(), closing=True))
 
-    def handle_data(self, data: str) -> None:
-        self._keep('handle_data', data)
 
-    def handle_charref(self, name: str) -> None:
-        self._keep('handle_charref', name)
-
-    def handle_entityref(self, name: str) -> None:
-        self._keep('handle_entityref', name)
-
-    def handle_comment(self, data: str) -> None:
-        self._keep('handle_comment', data)
-
-    def handle_decl(self, decl: str) -> None:
-        self._keep('handle_decl', decl)
-
-    def handle_pi(self, data: str) -> None:
-        self._keep('handle_pi', data)
-
-    def unknown_decl(self, data: str) -> None:
-        self._keep('unknown_decl', data)
+# Every other event the parser has is kept as it came, under its handler's name.
+for _handler in ('handle_data', 'handle_charref', 'handle_entityref', 'handle_comment',
+                 'handle_decl', 'handle_pi', 'unknown_decl'):
+    setattr(_Reader, _handler, functools.partialmethod(_Reader._keep, _handler))
 
 
 class _Page(NamedTuple):
